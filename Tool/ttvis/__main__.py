@@ -1,0 +1,5 @@
+import sys
+
+from ttvis.cli import main
+
+sys.exit(main())

@@ -1,0 +1,60 @@
+"""`python -m ttvis VERB`: one module per verb under ttvis/commands, loaded lazily.
+
+Each command module defines HELP, add_arguments(parser) and run(args) -> exit code, and imports
+heavy libraries inside run() so that `--help` stays fast.
+"""
+
+import argparse
+import importlib
+import os
+import sys
+
+VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious"]
+
+
+def _module(verb):
+    return importlib.import_module(f"ttvis.commands.{verb.replace('-', '_')}")
+
+
+def build_parser():
+    from ttvis import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ttvis", description="Time-Travelling Visualizer: explore how a classifier's training unfolds.")
+    parser.add_argument("--version", action="version", version=f"ttvis {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for verb in VERBS:
+        mod = _module(verb)
+        p = sub.add_parser(verb, help=mod.HELP, description=mod.__doc__ or mod.HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "verb", None):
+        parser.print_help()
+        return 2
+    from ttvis.errors import RunError
+
+    try:
+        return int(args._run(args) or 0)
+    except RunError as exc:
+        print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a bad parameter
+        print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ttvis {args.verb}: interrupted; run it again to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("TTVIS_DEBUG"):
+            raise
+        first = (str(exc).splitlines() or [""])[0][:300]
+        print(f"ttvis {args.verb}: internal error: {type(exc).__name__}: {first} "
+              "(set TTVIS_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 3

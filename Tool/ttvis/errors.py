@@ -1,0 +1,23 @@
+"""User-facing errors: one line that names the file and what is wrong."""
+
+from pathlib import Path
+
+
+class RunError(Exception):
+    """A problem with user input. The CLI prints it as one line and exits non-zero."""
+
+    def __init__(self, path, problem):
+        self.path = str(path) if path is not None else None
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}" if self.path else problem)
+
+
+def rel(path, root=None):
+    """Shorten a path for messages (relative to root when inside it)."""
+    path = Path(path)
+    if root is not None:
+        try:
+            return str(path.relative_to(root))
+        except ValueError:
+            pass
+    return str(path)

@@ -1,0 +1,188 @@
+"""Read a run folder (SPEC.md). Arrays are memory-mapped; problems raise RunError naming the file."""
+
+import json
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from ttvis.errors import RunError
+from ttvis.run import layout
+
+
+def read_json(path):
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(path, "file is missing")
+    try:
+        return json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunError(path, f"bad JSON: {exc}") from None
+
+
+def read_npy(path, mmap=True):
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(path, "file is missing")
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except Exception as exc:
+        raise RunError(path, f"unreadable array ({type(exc).__name__}: {str(exc)[:120]})") from None
+
+
+def softmax(logits):
+    z = np.asarray(logits, dtype=np.float32)
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+class Run:
+    """One run of training dynamics. Cheap to open; arrays load on first use."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise RunError(self.path, "run folder does not exist")
+        self.meta = read_json(self.path / layout.RUN_JSON)
+        self._validate_meta()
+
+    def _validate_meta(self):
+        m, where = self.meta, self.path / layout.RUN_JSON
+        if not isinstance(m, dict):
+            raise RunError(where, "must hold a JSON object")
+        if m.get("format") != layout.FORMAT:
+            raise RunError(where, f'"format" must be "{layout.FORMAT}"')
+        classes = m.get("classes")
+        if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
+            raise RunError(where, '"classes" must be a non-empty list of names')
+        epochs = m.get("epochs")
+        if not isinstance(epochs, list) or not all(isinstance(e, int) and not isinstance(e, bool) for e in epochs):
+            raise RunError(where, '"epochs" must be a list of integers')
+        if any(b <= a for a, b in zip(epochs, epochs[1:])):
+            raise RunError(where, '"epochs" must be strictly increasing')
+        if not isinstance(m.get("n_samples"), int) or m["n_samples"] < 1:
+            raise RunError(where, '"n_samples" must be a positive integer')
+        head, model = m.get("head"), m.get("model")
+        if head is not None and not isinstance(head, list):
+            raise RunError(where, '"head" must be a list of layers or null')
+        if model is not None and not (isinstance(model, dict) and isinstance(model.get("file"), str)
+                                      and isinstance(model.get("class"), str)):
+            raise RunError(where, '"model" must be {"file": ..., "class": ...} or null')
+
+    # -- description -------------------------------------------------------------------------
+    @property
+    def name(self):
+        return self.meta.get("name") or self.path.name
+
+    @property
+    def classes(self):
+        return list(self.meta["classes"])
+
+    @property
+    def n_classes(self):
+        return len(self.meta["classes"])
+
+    @property
+    def epochs(self):
+        return list(self.meta["epochs"])
+
+    @property
+    def n(self):
+        return int(self.meta["n_samples"])
+
+    def file(self, relpath):
+        return self.path / relpath
+
+    def epoch_dir(self, epoch):
+        return self.path / layout.EPOCHS / layout.epoch_dirname(epoch)
+
+    def _require_epoch(self, epoch):
+        if epoch not in self.meta["epochs"]:
+            raise RunError(self.path / layout.RUN_JSON, f"epoch {epoch} is not among the run's epochs")
+
+    # -- dataset ----------------------------------------------------------------------------
+    @cached_property
+    def labels(self):
+        return np.asarray(read_npy(self.file(layout.LABELS)), dtype=np.int64)
+
+    @cached_property
+    def split(self):
+        return np.asarray(read_npy(self.file(layout.SPLIT)), dtype=np.uint8)
+
+    @cached_property
+    def train_idx(self):
+        return np.flatnonzero(self.split == layout.TRAIN)
+
+    @cached_property
+    def test_idx(self):
+        return np.flatnonzero(self.split == layout.TEST)
+
+    def images(self):
+        """uint8 (N,H,W) or (N,H,W,3), memory-mapped; None if the run has none."""
+        p = self.file(layout.IMAGES)
+        return read_npy(p) if p.is_file() else None
+
+    def inputs(self):
+        """The model's inputs (float32 (N, ...)); None if the run does not keep them."""
+        p = self.file(layout.INPUTS)
+        return read_npy(p) if p.is_file() else None
+
+    def ground_truth(self):
+        p = self.file(layout.GROUND_TRUTH)
+        return read_json(p) if p.is_file() else {}
+
+    # -- per epoch --------------------------------------------------------------------------
+    def representations(self, epoch):
+        self._require_epoch(epoch)
+        return read_npy(self.epoch_dir(epoch) / layout.REPRESENTATIONS)
+
+    def logits(self, epoch):
+        self._require_epoch(epoch)
+        return read_npy(self.epoch_dir(epoch) / layout.LOGITS)
+
+    def probabilities(self, epoch):
+        return softmax(self.logits(epoch))
+
+    def predictions(self, epoch):
+        return np.asarray(np.argmax(self.logits(epoch), axis=1), dtype=np.int64)
+
+    @property
+    def dim(self):
+        return int(self.representations(self.epochs[0]).shape[1])
+
+    @property
+    def has_head(self):
+        return self.meta.get("head") is not None or self.meta.get("model") is not None
+
+    def head(self, epoch):
+        """torch module mapping representations (float32 tensor) to logits, eval mode, CPU."""
+        self._require_epoch(epoch)
+        if self.meta.get("head") is not None:
+            from ttvis.run.head import load_head
+
+            path = self.epoch_dir(epoch) / layout.HEAD
+            if not path.is_file():
+                raise RunError(path, "head weights are missing")
+            try:
+                return load_head(self.meta["head"], path)
+            except RunError:
+                raise
+            except Exception as exc:
+                raise RunError(path, f"unreadable head ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        model = self.model(epoch)
+        if model is None:
+            raise RunError(self.path / layout.RUN_JSON, 'run has neither "head" nor "model": territories need one')
+        from ttvis.run.model_code import PredictionHead
+
+        return PredictionHead(model).eval()
+
+    def model(self, epoch):
+        """The full subject model from the run's model.py and this epoch's checkpoint, or None."""
+        spec = self.meta.get("model")
+        if not spec:
+            return None
+        from ttvis.run.model_code import load_model
+
+        return load_model(self.path / spec["file"], spec["class"], self.epoch_dir(epoch) / layout.CHECKPOINT)

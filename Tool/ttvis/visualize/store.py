@@ -1,0 +1,127 @@
+"""Where a visualization's outputs live inside a run (SPEC.md, "Visualizations"):
+
+    <run>/visualize/<method>/params.json              method name and parameters
+    <run>/visualize/<method>/extent.json              2D extent shared by all epochs
+    <run>/visualize/<method>/model/                   the method's own weights (projector state)
+    <run>/visualize/<method>/epochs/epoch_<e>/positions.npy         float32 (N, 2), every sample
+    <run>/visualize/<method>/epochs/epoch_<e>/territory.png         RGB, row 0 = top (y_max)
+    <run>/visualize/<method>/epochs/epoch_<e>/territory_class.npy   uint8/uint16 (H, W) predicted class
+    <run>/visualize/<method>/epochs/epoch_<e>/territory_margin.npy  float16 (H, W) top-1 minus top-2 probability
+    <run>/visualize/<method>/epochs/epoch_<e>/metrics.json          quality metrics of that epoch
+    <run>/visualize/<method>/metrics.json                           all epochs' metrics and a summary
+
+Every file is written atomically, so a reader sees an epoch's file whole or not at all.
+"""
+
+import io
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ttvis import atomic
+from ttvis.errors import RunError
+from ttvis.run import layout
+from ttvis.run.reader import read_json, read_npy
+
+METHOD_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class VisStore:
+    def __init__(self, run_path, method):
+        if not METHOD_NAME.match(method or ""):
+            raise ValueError(f"method name {method!r} must be lowercase letters, digits, '-' or '_'")
+        self.run_path = Path(run_path)
+        self.method = method
+        self.dir = self.run_path / layout.VISUALIZE / method
+
+    @staticmethod
+    def methods(run_path) -> list:
+        """Methods with outputs in this run (those whose params.json exists)."""
+        root = Path(run_path) / layout.VISUALIZE
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if METHOD_NAME.match(p.name) and (p / "params.json").is_file())
+
+    def exists(self):
+        return (self.dir / "params.json").is_file()
+
+    def epoch_dir(self, epoch):
+        return self.dir / "epochs" / layout.epoch_dirname(epoch)
+
+    # -- run-wide ---------------------------------------------------------------------------
+    def write_params(self, params: dict):
+        atomic.write_json(self.dir / "params.json", params)
+
+    def read_params(self) -> dict:
+        return read_json(self.dir / "params.json")
+
+    def write_extent(self, x_min, x_max, y_min, y_max):
+        atomic.write_json(self.dir / "extent.json", {"x_min": float(x_min), "x_max": float(x_max),
+                                                     "y_min": float(y_min), "y_max": float(y_max)})
+
+    def read_extent(self) -> dict:
+        return read_json(self.dir / "extent.json")
+
+    def write_metrics(self, metrics: dict):
+        atomic.write_json(self.dir / "metrics.json", metrics)
+
+    def read_metrics(self) -> dict:
+        p = self.dir / "metrics.json"
+        return read_json(p) if p.is_file() else {}
+
+    @property
+    def model_dir(self):
+        return self.dir / "model"
+
+    # -- per epoch --------------------------------------------------------------------------
+    def epochs(self) -> list:
+        """Epochs whose positions are written, ascending."""
+        root = self.dir / "epochs"
+        if not root.is_dir():
+            return []
+        out = []
+        for p in root.iterdir():
+            m = re.fullmatch(r"epoch_(\d+)", p.name)
+            if m and (p / "positions.npy").is_file():
+                out.append(int(m.group(1)))
+        return sorted(out)
+
+    def write_positions(self, epoch, positions):
+        positions = np.asarray(positions, dtype=np.float32)
+        if positions.ndim != 2 or positions.shape[1] != 2 or not np.isfinite(positions).all():
+            raise ValueError(f"positions must be finite (N, 2), got {positions.shape}")
+        atomic.write_npy(self.epoch_dir(epoch) / "positions.npy", positions)
+
+    def read_positions(self, epoch):
+        return read_npy(self.epoch_dir(epoch) / "positions.npy")
+
+    def write_territory(self, epoch, rgb, classes, margin):
+        """rgb uint8 (H, W, 3|4); classes int (H, W); margin float (H, W) in [0, 1]; row 0 = top."""
+        from PIL import Image
+
+        rgb = np.asarray(rgb, dtype=np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(rgb).save(buf, format="PNG", optimize=False, compress_level=6)
+        d = self.epoch_dir(epoch)
+        classes = np.asarray(classes)
+        atomic.write_npy(d / "territory_class.npy", classes.astype(np.uint8 if classes.max(initial=0) < 256 else np.uint16))
+        atomic.write_npy(d / "territory_margin.npy", np.asarray(margin, dtype=np.float16))
+        atomic.write_bytes(d / "territory.png", buf.getvalue())  # last: its presence means the territory is complete
+
+    def territory_png(self, epoch) -> Path:
+        p = self.epoch_dir(epoch) / "territory.png"
+        if not p.is_file():
+            raise RunError(p, "territory has not been painted")
+        return p
+
+    def read_territory_grid(self, epoch):
+        d = self.epoch_dir(epoch)
+        return read_npy(d / "territory_class.npy"), read_npy(d / "territory_margin.npy")
+
+    def write_epoch_metrics(self, epoch, metrics: dict):
+        atomic.write_json(self.epoch_dir(epoch) / "metrics.json", metrics)
+
+    def read_epoch_metrics(self, epoch) -> dict:
+        p = self.epoch_dir(epoch) / "metrics.json"
+        return read_json(p) if p.is_file() else {}
