@@ -1,11 +1,59 @@
-"""(placeholder: being built)"""
+"""Build a visualization of a run: 2D positions for every epoch, decision territories (methods with an
+inverse), model weights and quality metrics, under <run>/visualize/<method>/. Interrupted builds resume
+where they stopped; --force starts again.
 
-HELP = "(not yet available)"
+methods: timevis (one model for all epochs), dvi (one model per epoch), pca, umap, aligned-umap, tsne."""
+
+HELP = "project a run's representations to 2D and paint decision territories"
+
+METHOD_CHOICES = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
 
 
 def add_arguments(p):
-    p.add_argument("run", nargs="?")
+    p.add_argument("run", help="run folder")
+    p.add_argument("--method", default="timevis", choices=METHOD_CHOICES)
+    p.add_argument("--epochs", default=None, help="epochs to use, e.g. 1,5,10 or 1-10 (default: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="delete this method's outputs and build again")
+    p.add_argument("--grid", type=int, default=256, help="territory grid side in pixels (default 256)")
+    p.add_argument("--no-metrics", action="store_true", help="skip the quality metrics")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                   help="a projector parameter, e.g. --param max_passes=4 (JSON values)")
+
+
+def parse_params(items):
+    import json
+
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--param {item!r} must look like NAME=VALUE")
+        try:
+            out[name] = json.loads(value)
+        except json.JSONDecodeError:
+            out[name] = value
+    return out
 
 
 def run(args):
-    raise ValueError("this verb is not available yet")
+    from tqdm import tqdm
+
+    from ttvis.visualize.build import build_visualization
+
+    params = parse_params(args.param)
+    with tqdm(total=1000, desc=f"{args.method}", unit="", bar_format="{l_bar}{bar}| {elapsed} {postfix}") as bar:
+        def progress(fraction, message):
+            bar.n = int(round(1000 * min(max(fraction, 0.0), 1.0)))
+            bar.set_postfix_str(message[:60])
+
+        store = build_visualization(args.run, args.method, seed=args.seed, epochs=args.epochs, force=args.force,
+                                    progress=progress, grid=args.grid, evaluate=not args.no_metrics, **params)
+    summary = store.read_metrics().get("summary", {})
+    if summary:
+        from ttvis.visualize.evaluate import format_table
+
+        print(format_table({args.method: {**summary, "build_seconds": store.read_params().get("build_seconds"),
+                                          "epochs": len(store.epochs())}}))
+    print(f"visualization ready: {store.dir}")
+    return 0

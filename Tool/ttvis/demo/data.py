@@ -20,9 +20,12 @@ def load_images(data=None):
         raise RunError(path, "data file does not exist")
     try:
         with np.load(path, allow_pickle=False) as z:
+            missing = [k for k in ("images", "labels") if k not in getattr(z, "files", ())]
+            if missing:
+                raise RunError(path, f"npz lacks array {missing[0]!r}; it needs 'images' and 'labels'")
             images, labels = z["images"], z["labels"]
-    except KeyError as exc:
-        raise RunError(path, f"npz lacks array {exc}; it needs 'images' and 'labels'") from None
+    except RunError:
+        raise
     except Exception as exc:
         raise RunError(path, f"unreadable npz ({type(exc).__name__}: {exc})") from None
     if images.ndim != 3 or len(images) != len(labels) or labels.ndim != 1:

@@ -40,24 +40,42 @@ def check_run(path) -> list:
         attempt(_check_ground_truth, run, labels, split)
     if not run.epochs:
         problems.append(f"{path / layout.RUN_JSON}: run has no recorded epochs")
-    dims = {}
-    for epoch in run.epochs:
-        d = attempt(_check_epoch, run, epoch, n, c)
-        if d is not None:
-            dims[epoch] = d
+    # head code or spec is shared by all epochs: report its problems once, not once per epoch
+    head_ok = attempt(_check_head_source, run) is not None
     declared = run.meta.get("representation_dim")
-    for epoch, d in dims.items():
-        if declared is not None and d != declared:
-            problems.append(f"{run.epoch_dir(epoch) / layout.REPRESENTATIONS}: dimension {d} differs from "
-                            f"representation_dim {declared} in run.json")
+    dim = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
+    for epoch in run.epochs:
+        d = attempt(_check_epoch, run, epoch, n, c, dim, head_ok, split)
+        if d is not None and dim is None:
+            dim = d
     return problems
+
+
+def _check_head_source(run):
+    """Validate the head spec or the model class once. Returns True when there is one to check."""
+    if run.meta.get("head") is not None:
+        from ttvis.run.head import module_from_spec
+
+        try:
+            module_from_spec(run.meta["head"])
+        except (ValueError, TypeError) as exc:
+            raise RunError(run.file(layout.RUN_JSON), f'bad "head" spec: {exc}') from None
+        return True
+    spec = run.meta.get("model")
+    if spec:
+        from ttvis.run.model_code import load_model_class
+
+        load_model_class(run.path / spec["file"], spec["class"])
+        return True
+    return None
 
 
 def _array(run, rel, *, ndim, length, kinds, what):
     p = run.file(rel) if isinstance(rel, str) else rel
     a = read_npy(p)
     if a.dtype.kind not in kinds:
-        raise RunError(p, f"{what} have dtype {a.dtype}, expected {'integers' if kinds == 'iu' else 'floats'}")
+        expected = {"f": "floats", "u": "unsigned integers (uint8)"}.get(kinds, "integers")
+        raise RunError(p, f"{what} have dtype {a.dtype}, expected {expected}")
     if a.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
         raise RunError(p, f"{what} have shape {a.shape}, expected {ndim} dimension(s)")
     if a.shape[0] != length:
@@ -131,11 +149,14 @@ def _check_ground_truth(run, labels, split):
                 raise RunError(p, f'"backdoor" samples are not all labelled with target {target!r}')
 
 
-def _check_epoch(run, epoch, n, c):
+def _check_epoch(run, epoch, n, c, dim, head_ok, split):
     d = run.epoch_dir(epoch)
     if not d.is_dir():
         raise RunError(d, f"epoch {epoch} is listed in run.json but its folder is missing")
     reps = _array(run, d / layout.REPRESENTATIONS, ndim=2, length=n, kinds="f", what="representations")
+    if dim is not None and reps.shape[1] != dim:
+        raise RunError(d / layout.REPRESENTATIONS, f"representations have dimension {reps.shape[1]}, "
+                                                   f"expected {dim} like the run's other epochs")
     if not np.isfinite(reps).all():
         raise RunError(d / layout.REPRESENTATIONS, "representations contain NaN or inf")
     logits = _array(run, d / layout.LOGITS, ndim=2, length=n, kinds="f", what="logits")
@@ -147,9 +168,22 @@ def _check_epoch(run, epoch, n, c):
         from ttvis.run.model_code import load_state_dict
 
         load_state_dict(d / layout.CHECKPOINT)
-    if run.has_head:
+    if (d / layout.INDEX).exists():
+        _check_index(d / layout.INDEX, split)
+    if run.has_head and head_ok:
         _check_head(run, epoch, np.array(reps[:4], dtype=np.float32), c)
     return int(reps.shape[1])
+
+
+def _check_index(p, split):
+    """index.json (optional, from classic runs): the training samples an epoch used."""
+    idx = read_json(p)
+    if not isinstance(idx, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in idx):
+        raise RunError(p, "must hold a list of integer sample indices")
+    if split is not None and idx:
+        idx = np.asarray(idx, dtype=np.int64)
+        if idx.min() < 0 or idx.max() >= len(split) or (split[idx] != layout.TRAIN).any():
+            raise RunError(p, "lists indices that are not training samples")
 
 
 def _check_head(run, epoch, reps, c):

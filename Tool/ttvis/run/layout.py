@@ -15,6 +15,7 @@ REPRESENTATIONS = "representations.npy"
 LOGITS = "logits.npy"
 HEAD = "head.pt"
 CHECKPOINT = "checkpoint.pt"
+INDEX = "index.json"  # optional: training samples an epoch used (imported classic runs)
 VISUALIZE = "visualize"
 
 TRAIN, TEST = 0, 1

@@ -94,9 +94,10 @@ class Recorder:
         return list(self.meta["epochs"])
 
     @torch.no_grad()
-    def record(self, model, epoch, *, representations=None, logits=None, head=None):
+    def record(self, model, epoch, *, representations=None, logits=None, head=None, extra_files=None):
         """Write one epoch. Either pass `model` (the Recorder runs feature/head over all inputs)
-        or pass `representations` and `logits` you computed, plus the `head` module."""
+        or pass `representations` and `logits` you computed, plus the `head` module.
+        extra_files: {name: bytes} written into the epoch folder with the rest (e.g. index.json)."""
         epoch = int(epoch)
         if self.meta["epochs"] and epoch <= self.meta["epochs"][-1]:
             raise ValueError(f"epoch {epoch} is not after the last recorded epoch {self.meta['epochs'][-1]}")
@@ -105,8 +106,8 @@ class Recorder:
             if model is None or self.inputs is None:
                 raise ValueError("record() needs a model and inputs, or representations and logits")
             representations, logits = self._run_model(model, head_module)
-        reps = np.ascontiguousarray(np.asarray(representations, dtype=np.float32).reshape(len(representations), -1))
-        logits = np.ascontiguousarray(np.asarray(logits, dtype=np.float32))
+        reps = np.ascontiguousarray(_numpy(representations).reshape(len(representations), -1))
+        logits = np.ascontiguousarray(_numpy(logits))
         n, c = self.meta["n_samples"], len(self.meta["classes"])
         if reps.shape[0] != n or logits.shape != (n, c):
             raise ValueError(f"expected representations (N={n}, D) and logits ({n}, {c}); "
@@ -124,6 +125,8 @@ class Recorder:
             atomic.write_npy(tmp / layout.LOGITS, logits)
             if head_spec is not None:
                 atomic.write_torch(tmp / layout.HEAD, state_dict_of(head_module))
+            for name, data in (extra_files or {}).items():
+                atomic.write_bytes(tmp / name, data)
             if model is not None and self.keep_checkpoints:
                 atomic.write_torch(tmp / layout.CHECKPOINT, {k: v.detach().cpu() for k, v in model.state_dict().items()})
         self.meta["epochs"].append(epoch)
@@ -151,3 +154,10 @@ class Recorder:
         finally:
             model.train(was_training)
         return torch.cat(reps).numpy(), torch.cat(logits).numpy()
+
+
+def _numpy(array):
+    """float32 numpy array from a numpy array or a (possibly CUDA, grad-tracking) tensor."""
+    if torch.is_tensor(array):
+        array = array.detach().cpu()
+    return np.asarray(array, dtype=np.float32)

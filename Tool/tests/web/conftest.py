@@ -1,0 +1,112 @@
+"""Browser-test fixtures: a digits run with a small hand-made visualization (PCA positions per epoch, a
+territory of known colours at known places), a real server on a free port, and headless Chromium."""
+
+import shutil
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+METHOD = "pca"
+TERRITORY_SIZE = 64
+RUN_NAME = "digits"
+
+
+TERRITORY_STRENGTH = 0.5  # like the engine, territory colours are class colours lightened toward white
+
+
+def territory_rgb(class_rgb):
+    """The territory colour painted for a class colour."""
+    return np.round(255 - TERRITORY_STRENGTH * (255 - np.asarray(class_rgb, dtype=float))).astype(np.uint8)
+
+
+def territory_classes(epoch):
+    """Quadrant q (0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right) shows class (q + epoch) % 4."""
+    return [(q + epoch) % 4 for q in range(4)]
+
+
+def write_visualization(run_path, method=METHOD):
+    """PCA of the last epoch's representations, applied to every epoch; quadrant territories."""
+    from ttvis.palette import class_colors
+    from ttvis.run.reader import Run
+    from ttvis.visualize.store import VisStore
+
+    run = Run(run_path)
+    last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)
+    mean = last.mean(axis=0)
+    _, _, vt = np.linalg.svd(last - mean, full_matrices=False)
+    basis = vt[:2].T
+    positions = {e: ((np.asarray(run.representations(e), dtype=np.float64) - mean) @ basis).astype(np.float32)
+                 for e in run.epochs}
+    allpos = np.concatenate(list(positions.values()))
+    lo, hi = allpos.min(axis=0), allpos.max(axis=0)
+    pad = 0.05 * (hi - lo)
+    store = VisStore(run_path, method)
+    store.write_params({"method": method, "note": "test fixture"})
+    store.write_extent(lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
+    colors = class_colors(len(run.classes))
+    S, half = TERRITORY_SIZE, TERRITORY_SIZE // 2
+    for e in run.epochs:
+        store.write_positions(e, positions[e])
+        cls = np.zeros((S, S), dtype=np.uint8)
+        for q, c in enumerate(territory_classes(e)):
+            r0, c0 = (q // 2) * half, (q % 2) * half
+            cls[r0:r0 + half, c0:c0 + half] = c
+        store.write_territory(e, territory_rgb(colors)[cls], cls, np.full((S, S), 0.5))
+        store.write_epoch_metrics(e, {"nn_15": 0.5 + 0.01 * e, "ppr": 0.9, "temporal": 0.7})
+    store.write_metrics({"summary": {"nn_15": 0.55}})
+    return positions
+
+
+@pytest.fixture(scope="session")
+def web_root(digits_run, tmp_path_factory):
+    """A data root holding a private copy of the digits run with the fixture visualization."""
+    root = tmp_path_factory.mktemp("webdata")
+    run_path = root / RUN_NAME
+    shutil.copytree(digits_run, run_path, ignore=shutil.ignore_patterns("checkpoint.pt", "visualize"))
+    positions = write_visualization(run_path)
+    return {"root": root, "run": run_path, "positions": positions}
+
+
+@pytest.fixture(scope="session")
+def server(web_root):
+    """The real ttvis server (waitress) on a free loopback port."""
+    from waitress import create_server
+
+    from ttvis.server import create_app
+
+    app = create_app({"DATA_ROOT": str(web_root["root"]), "TESTING": True})
+    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.effective_port}"
+    srv.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, headless; a missing browser is a failure, not a skip."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install Debian's chromium package"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1, accept_downloads=True)
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.errors = errors
+    yield pg
+    context.close()

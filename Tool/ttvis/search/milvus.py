@@ -1,0 +1,116 @@
+"""Open Milvus: Milvus Lite in-process for a "<path>.db" URI, a Milvus server for "http://host:port".
+
+Milvus Lite holds an exclusive lock on its data folder, so exactly one process (normally `ttvis serve`)
+owns it; any other process gets a one-line message saying what to do instead.
+"""
+
+import logging
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from ttvis.errors import RunError
+
+LITE_DB = Path(".milvus") / "ttvis.db"  # under the data root, where the server looks by default
+SERVER_HINT = ("start a Milvus server (`docker compose up -d` in the repository) and pass "
+               "--milvus http://127.0.0.1:19530")
+
+
+class MilvusUnavailable(RunError):
+    """Milvus cannot be opened or reached; the message says why and what to do."""
+
+
+def default_uri(run_path=None):
+    """TTVIS_MILVUS_URI, else the Milvus Lite database of the run's data root (the folder holding the run),
+    the same one `ttvis serve` uses for that root."""
+    env = os.environ.get("TTVIS_MILVUS_URI")
+    if env:
+        return env
+    if run_path is None:
+        from ttvis.paths import default_data_root
+
+        return str(default_data_root() / LITE_DB)
+    return str(Path(run_path).resolve().parent / LITE_DB)
+
+
+def is_lite(uri):
+    return not str(uri).lower().startswith(("http://", "https://", "tcp://", "grpc://", "unix:"))
+
+
+def lite_locked(path):
+    """True when another process holds the Milvus Lite lock on `path` (a data folder)."""
+    lock = Path(path) / "LOCK"
+    if not lock.is_file() or sys.platform == "win32":
+        return False
+    import fcntl
+
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _quiet_lite_log():
+    """Milvus Lite logs a traceback when it cannot open; the caller reports one line instead."""
+    log = logging.getLogger("milvus_lite.server_manager")
+    old, log.disabled = log.disabled, True
+    try:
+        yield
+    finally:
+        log.disabled = old
+
+
+def connect(uri, timeout=10.0):
+    """A pymilvus MilvusClient for `uri`; MilvusUnavailable (one line) when that is impossible."""
+    uri = str(uri)
+    try:
+        from pymilvus import MilvusClient
+    except ImportError:
+        raise MilvusUnavailable(None, "similarity search needs pymilvus (pip install pymilvus)") from None
+    if not is_lite(uri):
+        try:
+            return MilvusClient(uri=uri, timeout=timeout)
+        except Exception as exc:
+            raise MilvusUnavailable(uri, f"cannot reach the Milvus server ({_first_line(exc)}); is it running? "
+                                         "(`docker compose up -d` starts one)") from None
+    path = Path(uri).expanduser().resolve()
+    if not path.name.endswith(".db"):
+        raise MilvusUnavailable(uri, 'a Milvus Lite database path must end in ".db" (or pass an http:// URI)')
+    try:
+        import milvus_lite  # noqa: F401
+    except ImportError:
+        raise MilvusUnavailable(uri, f"Milvus Lite is not available on this platform (no milvus-lite wheel, e.g. "
+                                     f"on Windows); {SERVER_HINT}") from None
+    locked = (f"this Milvus Lite database is in use by another process (is `ttvis serve` running?); "
+              f"search through that server, stop it first, or {SERVER_HINT}")
+    if lite_locked(path) and not _opened_here(path):
+        raise MilvusUnavailable(path, locked)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with _quiet_lite_log():
+            return MilvusClient(uri=str(path), timeout=timeout)
+    except Exception as exc:
+        if lite_locked(path):
+            raise MilvusUnavailable(path, locked) from None
+        raise MilvusUnavailable(path, f"cannot open the Milvus Lite database ({_first_line(exc)})") from None
+
+
+def _opened_here(path):
+    """Whether this very process already serves `path` (pymilvus then reuses that Milvus Lite instance)."""
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+
+        return str(path) in getattr(server_manager_instance, "_servers", {})
+    except ImportError:
+        return False
+
+
+def _first_line(exc):
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]

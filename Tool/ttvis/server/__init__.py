@@ -1,0 +1,83 @@
+"""The REST server: `create_app(test_config=None)` returns the Flask app serving a data root of runs.
+
+One blueprint per resource (runs, epochs, methods, samples, builds, search, docs, web); handlers are thin:
+parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore
+(ttvis.server.store: get_store(), get_run(name), get_vis(name, method)), serialize. Arrays leave as raw
+little-endian bytes (responses.binary_response), everything else as JSON.
+
+Other blueprints (e.g. search_api) import those helpers:
+    from ttvis.server.store import get_store, get_run, get_vis   # Run / VisStore, or a 404 JSON error
+    from ttvis.server.responses import json_error, abort_json, binary_response, int_arg, epoch_arg, sample_arg
+and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
+"""
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from ttvis.server import config as config_mod
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, static_folder=None)
+    app.url_map.merge_slashes = False  # "//" stays as sent: a decoded %2F must not be redirected into a route
+    app.config.from_mapping(config_mod.defaults())
+    if test_config:
+        app.config.update(test_config)
+    config_mod.finish(app.config)
+    app.json.sort_keys = False
+    app.json.compact = True
+
+    from ttvis.server import builds, store
+
+    store.init_app(app)
+    builds.init_app(app)
+    _init_cors(app)
+    _register_errors(app)
+
+    from ttvis.server import epochs, methods, openapi, runs, samples, search_api, web
+
+    for module in (runs, epochs, methods, samples, builds, search_api, openapi, web):
+        app.register_blueprint(module.bp)
+    if hasattr(search_api, "init_app"):
+        search_api.init_app(app)
+    return app
+
+
+def _init_cors(app):
+    origins = app.config["CORS_ORIGINS"]
+    if origins:
+        from flask_cors import CORS
+
+        from ttvis.server.responses import EXPOSED_HEADERS
+
+        CORS(app, resources={r"/api/*": {"origins": origins}}, expose_headers=EXPOSED_HEADERS)
+
+
+def _register_errors(app):
+    from ttvis.errors import RunError
+    from ttvis.server.responses import json_error
+    from ttvis.server.safepath import Refused
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.response is not None:  # abort_json already built the answer
+            return exc.response
+        if request.path.startswith("/api/"):
+            return json_error(exc.code or 500, exc.description or exc.name)
+        return exc
+
+    @app.errorhandler(Refused)
+    def refused(exc):
+        return json_error(404, str(exc))
+
+    @app.errorhandler(RunError)
+    def broken_run(exc):  # the data on disk is broken, not the request
+        return json_error(500, f"unreadable run data: {exc}")
+
+    @app.errorhandler(Exception)
+    def internal(exc):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        app.logger.exception("unhandled error on %s", request.path)
+        first = (str(exc).splitlines() or [""])[0][:200]
+        return json_error(500, f"internal error: {type(exc).__name__}: {first}")

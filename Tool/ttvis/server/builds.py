@@ -1,0 +1,113 @@
+"""Building a visualization from the browser: one background build per run, with progress to poll."""
+
+import threading
+import time
+
+from flask import Blueprint, current_app, jsonify, request
+
+from ttvis.server.responses import abort_json
+from ttvis.server.store import get_run
+from ttvis.visualize.store import METHOD_NAME, VisStore
+
+bp = Blueprint("builds", __name__, url_prefix="/api/runs/<run>/methods/<method>")
+
+
+class Build:
+    def __init__(self, method):
+        self.method, self.state, self.progress, self.message = method, "running", 0.0, "starting"
+        self.started = time.time()
+
+    def as_json(self):
+        return {"method": self.method, "state": self.state, "progress": round(self.progress, 4),
+                "message": self.message}
+
+
+class Builds:
+    """Builds by run: at most one running per run; the last build of each (run, method) is kept."""
+
+    def __init__(self, store):
+        self.store = store
+        self._lock = threading.Lock()
+        self._running = {}  # run name -> Build
+        self._last = {}  # (run name, method) -> Build
+
+    def start(self, name, run_path, method, force, build_fn):
+        with self._lock:
+            if name in self._running:
+                return None
+            job = Build(method)
+            self._running[name] = self._last[(name, method)] = job
+
+        def progress(fraction, message=""):
+            job.progress = min(max(float(fraction), 0.0), 1.0)
+            job.message = str(message)
+
+        def work():
+            try:
+                build_fn(run_path, method, force=force, progress=progress)
+                job.state, job.progress, job.message = "done", 1.0, "done"
+            except Exception as exc:  # reported to the client; the build can be started again
+                first = (str(exc).splitlines() or [""])[0][:300]
+                job.state, job.message = "failed", f"{type(exc).__name__}: {first}"
+            finally:
+                self.store.invalidate(name)
+                with self._lock:
+                    self._running.pop(name, None)
+
+        threading.Thread(target=work, name=f"build-{name}-{method}", daemon=True).start()
+        return job
+
+    def status(self, name, method):
+        job = self._last.get((name, method))
+        return job.as_json() if job else None
+
+
+def init_app(app):
+    app.extensions["ttvis_builds"] = Builds(app.extensions["ttvis_store"])
+
+
+def _engine():
+    """The engine's build function and method list; 503 when the engine is not installed."""
+    try:
+        from ttvis.visualize.build import METHODS, build_visualization
+    except ImportError as exc:
+        abort_json(503, f"visualization engine unavailable ({exc})")
+    return build_visualization, list(METHODS)
+
+
+def _method(method):
+    if not METHOD_NAME.match(method):
+        abort_json(404, f"unknown method {method!r}")
+    return method
+
+
+@bp.post("/build")
+def start(run, method):
+    r = get_run(run)
+    _method(method)
+    build_fn, methods = _engine()
+    if method not in methods:
+        abort_json(404, f"unknown method {method!r}; choose from {', '.join(methods)}")
+    body = request.get_json(silent=True) if request.data else {}
+    if body is None or not isinstance(body, dict):
+        abort_json(400, "request body must be a JSON object such as {\"force\": true}")
+    force = body.get("force", False)
+    if not isinstance(force, bool):
+        abort_json(400, "'force' must be true or false")
+    job = current_app.extensions["ttvis_builds"].start(run, r.path, method, force, build_fn)
+    if job is None:
+        abort_json(409, f"a build is already running for run {run!r}")
+    return jsonify({"state": "running", "method": method}), 202
+
+
+@bp.get("/build")
+def status(run, method):
+    r = get_run(run)
+    _method(method)
+    state = current_app.extensions["ttvis_builds"].status(run, method)
+    if state is None:
+        vis = VisStore(r.path, method)
+        built = vis.exists() and set(r.epochs) <= set(vis.epochs())
+        state = {"method": method, "state": "done" if built else "idle", "progress": 1.0 if built else 0.0,
+                 "message": "built" if built else "not built"}
+    return jsonify(state)

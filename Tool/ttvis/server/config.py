@@ -1,0 +1,25 @@
+"""Configuration keys of the server and their defaults (override via create_app(test_config))."""
+
+from pathlib import Path
+
+from ttvis.paths import default_data_root
+
+
+def defaults():
+    return {
+        "DATA_ROOT": str(default_data_root()),  # the folder holding one sub-folder per run
+        "MILVUS_URI": None,  # default: <DATA_ROOT>/.milvus/ttvis.db
+        "CORS_ORIGINS": None,  # None/"" = same-origin only; "*" or a list / comma-separated origins
+        "CACHE_ITEMS": 256,  # entries in the LRU of loaded arrays and encoded payloads
+    }
+
+
+def finish(config):
+    """Fill the defaults that depend on other keys."""
+    config["DATA_ROOT"] = str(Path(config["DATA_ROOT"]))
+    if not config.get("MILVUS_URI"):
+        config["MILVUS_URI"] = str(Path(config["DATA_ROOT"]) / ".milvus" / "ttvis.db")
+    origins = config.get("CORS_ORIGINS")
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
+    config["CORS_ORIGINS"] = list(origins or [])

@@ -1,0 +1,56 @@
+"""Per-epoch arrays of a run (predictions, confidences) and the events between two epochs."""
+
+import numpy as np
+from flask import Blueprint, jsonify, request
+
+from ttvis.server.responses import binary_response, epoch_arg
+from ttvis.server.runs import label_dtype
+from ttvis.server.store import get_run, get_store
+
+bp = Blueprint("epochs", __name__, url_prefix="/api/runs/<run>")
+
+TOP_CHANGES = 100
+
+
+@bp.get("/epochs/<epoch>/predictions")
+def predictions(run, epoch):
+    r = get_run(run)
+    e = epoch_arg(r, epoch)
+    stack = get_store().stack(run)
+    payload = get_store().payload(("predictions", run, stack.sig, e),
+                                  lambda: stack.predictions[stack.index[e]].astype(label_dtype(r.n_classes)))
+    return binary_response(payload)
+
+
+@bp.get("/epochs/<epoch>/confidence")
+def confidence(run, epoch):
+    r = get_run(run)
+    e = epoch_arg(r, epoch)
+    stack = get_store().stack(run)
+    payload = get_store().payload(("confidence", run, stack.sig, e), lambda: stack.confidences[stack.index[e]])
+    return binary_response(payload)
+
+
+@bp.get("/events")
+def events(run):
+    """Prediction flips and the largest label-probability changes from one epoch to another."""
+    r = get_run(run)
+    to = epoch_arg(r, request.args.get("to"), "to") if request.args.get("to") else r.epochs[-1]
+    if request.args.get("from"):
+        frm = epoch_arg(r, request.args.get("from"), "from")
+    else:
+        k = r.epochs.index(to)
+        frm = r.epochs[max(k - 1, 0)]
+    stack = get_store().stack(run)
+    a, b = stack.index[frm], stack.index[to]
+    pa, pb = stack.predictions[a], stack.predictions[b]
+    flipped = np.flatnonzero(pa != pb)
+    delta = stack.label_probabilities[b] - stack.label_probabilities[a]
+    k = min(TOP_CHANGES, len(delta))
+    top = np.argpartition(-np.abs(delta), k - 1)[:k] if k else np.array([], dtype=np.int64)
+    top = top[np.argsort(-np.abs(delta[top]), kind="stable")]
+    return jsonify({
+        "from": frm, "to": to,
+        "flips": {"indices": flipped.tolist(), "from": pa[flipped].tolist(), "to": pb[flipped].tolist()},
+        "confidence_change": {"indices": top.tolist(), "delta": [round(float(d), 6) for d in delta[top]]},
+    })

@@ -1,0 +1,98 @@
+"""Runs: the list of runs, one run's metadata, and its per-sample arrays (labels, split)."""
+
+import numpy as np
+from flask import Blueprint, jsonify
+
+from ttvis.palette import class_hex
+from ttvis.run import layout
+from ttvis.server.responses import binary_response
+from ttvis.server.safepath import Refused
+from ttvis.server.store import get_run, get_store
+from ttvis.visualize.store import VisStore
+
+bp = Blueprint("runs", __name__, url_prefix="/api/runs")
+
+
+def label_dtype(n_classes):
+    return np.uint8 if n_classes <= 256 else np.uint16
+
+
+def split_sizes(name):
+    split = get_store().split(name)
+    n_test = int(np.count_nonzero(split == layout.TEST))
+    return len(split) - n_test, n_test
+
+
+def method_info(name, method):
+    """Epochs, extent, territory flag and metric summary of one built method."""
+    store = get_store()
+    vis = store.vis(name, method)
+    epochs = store.method_epochs(name, method)
+    extent = store.vis_json(name, method, "extent.json", default={})
+    if not extent and epochs:
+        pos = np.concatenate([store.positions(name, method, e)[0] for e in epochs])
+        extent = {"x_min": float(pos[:, 0].min()), "x_max": float(pos[:, 0].max()),
+                  "y_min": float(pos[:, 1].min()), "y_max": float(pos[:, 1].max())}
+    metrics = store.vis_json(name, method, "metrics.json", default={})
+    summary = metrics.get("summary", {}) if isinstance(metrics, dict) else {}
+    return {"epochs": epochs, "extent": extent or None,
+            "has_territory": any((vis.epoch_dir(e) / "territory.png").is_file() for e in epochs),
+            "summary": summary if isinstance(summary, dict) else {}}
+
+
+def built_methods(run):
+    return VisStore.methods(run.path)
+
+
+@bp.get("")
+def list_runs():
+    store, out = get_store(), []
+    for name in store.names():
+        try:
+            run = store.run(name)
+            n_train, n_test = split_sizes(name)
+        except (Refused, Exception):  # a broken run is left out of the list; `ttvis check` explains it
+            continue
+        out.append({"name": name, "n_samples": run.n, "n_train": n_train, "n_test": n_test,
+                    "classes": run.classes, "epochs": run.epochs, "methods": built_methods(run)})
+    return jsonify({"runs": out})
+
+
+@bp.get("/<run>")
+def run_meta(run):
+    r = get_run(run)
+    store = get_store()
+    n_train, n_test = split_sizes(run)
+    images = store.images(run)
+    methods = {}
+    for m in built_methods(r):
+        try:
+            methods[m] = method_info(run, m)
+        except Refused:
+            continue
+    colors = class_hex(r.n_classes)
+    return jsonify({
+        "name": run, "n_samples": r.n, "n_train": n_train, "n_test": n_test,
+        "dim": r.meta.get("representation_dim") or r.dim, "epochs": r.epochs,
+        "classes": [{"index": i, "name": c, "color": colors[i]} for i, c in enumerate(r.classes)],
+        "image": {"shape": list(images.shape[1:])} if images is not None else None,
+        "ground_truth": store.ground_truth_counts(run),
+        "methods": methods,
+    })
+
+
+@bp.get("/<run>/labels")
+def labels(run):
+    r = get_run(run)
+    store = get_store()
+    payload = store.payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
+                            lambda: store.labels(run).astype(label_dtype(r.n_classes)))
+    return binary_response(payload)
+
+
+@bp.get("/<run>/split")
+def split(run):
+    get_run(run)
+    store = get_store()
+    payload = store.payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
+    return binary_response(payload)

@@ -1,0 +1,314 @@
+"""The runs under the data root, as the API sees them: opened once, arrays loaded once.
+
+`RunStore` keeps a bounded LRU of what it has loaded or derived (arrays, encoded payloads, per-run stacks
+of predictions and confidences over all epochs). Entries are keyed by the files' stat signatures, so a
+rebuilt visualization or a newly recorded epoch is picked up without a restart; `invalidate(run)` drops a
+run's entries at once (after a build).
+
+Blueprints reach the store through `get_store()`; `get_run(name)` and `get_vis(name, method)` answer a
+clean 404 (via `abort_json`) for unknown names.
+"""
+
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+from flask import current_app, g, has_request_context
+
+from ttvis.errors import RunError
+from ttvis.run import layout
+from ttvis.run.reader import Run, read_json, softmax
+from ttvis.server.safepath import Refused, check_run_name, inside, run_dir
+from ttvis.visualize.store import METHOD_NAME, VisStore
+
+
+class LRU:
+    """A thread-safe least-recently-used map holding at most `max_items` entries."""
+
+    def __init__(self, max_items):
+        self.max_items = max(1, int(max_items))
+        self._data = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key, make):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()  # outside the lock: loading may be slow; a duplicate load is harmless
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.max_items:
+                self._data.popitem(last=False)
+        return value
+
+    def drop(self, predicate):
+        with self._lock:
+            for key in [k for k in self._data if predicate(k)]:
+                del self._data[key]
+
+    def __len__(self):
+        return len(self._data)
+
+
+class Payload:
+    """An array encoded for the wire: raw little-endian bytes, its ETag, and gzip when that pays."""
+
+    def __init__(self, array):
+        array = np.ascontiguousarray(array)
+        if array.dtype.byteorder == ">":
+            array = array.astype(array.dtype.newbyteorder("<"))
+        self.dtype = array.dtype.name
+        self.shape = array.shape
+        self.body = array.tobytes()
+        self.etag = hashlib.blake2b(self.body, digest_size=12).hexdigest()
+        self._gzip = None
+
+    def gzipped(self):
+        """The gzip body, or None when it saves less than 10% (float positions rarely compress)."""
+        if self._gzip is None:
+            import gzip
+
+            packed = gzip.compress(self.body, compresslevel=5, mtime=0)
+            self._gzip = packed if len(packed) < 0.9 * len(self.body) else b""
+        return self._gzip or None
+
+
+class RunStack:
+    """Per-run arrays over all epochs, computed once: predictions, max probability, label probability."""
+
+    def __init__(self, store, name, sig):
+        self.sig = sig
+        run = store.run(name)
+        labels = store.labels(name)
+        e, n = len(run.epochs), run.n
+        self.epochs = run.epochs
+        self.predictions = np.empty((e, n), dtype=np.int64)
+        self.confidences = np.empty((e, n), dtype=np.float32)
+        self.label_probabilities = np.empty((e, n), dtype=np.float32)
+        rows = np.arange(n)
+        for k, epoch in enumerate(run.epochs):
+            logits = store.array(name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS)
+            if logits.shape != (n, run.n_classes):
+                raise RunError(run.epoch_dir(epoch) / layout.LOGITS, f"expected shape {(n, run.n_classes)}, found {logits.shape}")
+            prob = softmax(logits)
+            self.predictions[k] = prob.argmax(axis=1)
+            self.confidences[k] = prob.max(axis=1)
+            self.label_probabilities[k] = prob[rows, labels]
+        self.index = {epoch: k for k, epoch in enumerate(run.epochs)}
+
+
+class RunStore:
+    def __init__(self, root, cache_items=256):
+        self.root = Path(os.path.realpath(root))  # resolved once; every path is checked against it
+        self.cache = LRU(cache_items)
+
+    # -- runs --------------------------------------------------------------------------------
+    def names(self):
+        """Folders directly under the root that hold a run.json, sorted; hidden ones skipped."""
+        if not self.root.is_dir():
+            return []
+        out = []
+        for p in sorted(self.root.iterdir()):
+            try:
+                run_dir(self.root, p.name)
+            except (Refused, OSError):
+                continue
+            out.append(p.name)
+        return out
+
+    def run(self, name):
+        """The opened Run for `name`; Refused when it does not exist or escapes the root.
+
+        Resolved once per request (a handler asks several times), checked afresh on every request."""
+        return _per_request(("run", name), lambda: self._open_run(name))
+
+    def _open_run(self, name):
+        path = run_dir(self.root, name)
+        meta = path / layout.RUN_JSON
+        sig = _signature(self.root, meta)
+        return self.cache.get_or_make(("run", name, sig), lambda: Run(path))
+
+    def file(self, name, relpath):
+        """A file of run `name`, resolved and checked to lie under the root; Refused if missing."""
+        path = run_dir(self.root, name) / relpath
+        real = inside(self.root, path)
+        if not real.is_file():
+            raise Refused(f"{Path(name) / relpath} does not exist")
+        return real
+
+    def signature(self, name, relpath):
+        """The stat signature of a run file (changes when the file is rewritten)."""
+        return _signature(self.root, self.file(name, relpath))
+
+    def array(self, name, relpath):
+        """A run file's .npy array, loaded into memory once (until its file changes)."""
+        path = self.file(name, relpath)
+        sig = _signature(self.root, path)
+
+        def load():
+            from ttvis.run.reader import read_npy
+
+            return np.asarray(read_npy(path, mmap=False))
+
+        return self.cache.get_or_make(("array", name, str(relpath), sig), load)
+
+    def blob(self, name, path):
+        """A small file's bytes and ETag (e.g. a territory PNG), read once until the file changes."""
+        sig = _signature(self.root, path)
+
+        def load():
+            body = Path(path).read_bytes()
+            return body, hashlib.blake2b(body, digest_size=12).hexdigest()
+
+        return self.cache.get_or_make(("blob", name, str(path), sig), load)
+
+    def payload(self, key, make):
+        """A cached Payload for `key`; `key` must change when the data does (include signatures)."""
+        return self.cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
+
+    def labels(self, name):
+        return self.array(name, layout.LABELS).astype(np.int64, copy=False)
+
+    def split(self, name):
+        return self.array(name, layout.SPLIT).astype(np.uint8, copy=False)
+
+    def images(self, name):
+        """Memory-mapped images of the run, or None when it keeps none."""
+        try:
+            path = self.file(name, layout.IMAGES)
+        except Refused:
+            return None
+        from ttvis.run.reader import read_npy
+
+        return self.cache.get_or_make(("images", name, _signature(self.root, path)), lambda: read_npy(path))
+
+    def stack(self, name):
+        """The run's RunStack (predictions/confidences of every epoch), computed once per run.json."""
+        run = self.run(name)
+        sig = _signature(self.root, run.path / layout.RUN_JSON)
+        return self.cache.get_or_make(("stack", name, sig), lambda: RunStack(self, name, sig))
+
+    def ground_truth_counts(self, name):
+        try:
+            gt = read_json(self.file(name, layout.GROUND_TRUTH))
+        except Refused:
+            return {}
+        counts = {}
+        for key, value in (gt.items() if isinstance(gt, dict) else []):
+            if isinstance(value, dict) and isinstance(value.get("indices"), list):
+                counts[key] = len(value["indices"])
+            elif isinstance(value, list):
+                counts[key] = len(value)
+            elif isinstance(value, int) and not isinstance(value, bool):
+                counts[key] = value
+        return counts
+
+    # -- visualizations ----------------------------------------------------------------------
+    def vis(self, name, method):
+        """The VisStore of a built method of run `name`; Refused when there is none."""
+        return _per_request(("vis", name, method), lambda: self._open_vis(name, method))
+
+    def _open_vis(self, name, method):
+        if not isinstance(method, str) or not METHOD_NAME.match(method):
+            raise Refused(f"unknown method {method!r}")
+        run = self.run(name)
+        vis = VisStore(run.path, method)
+        if not (vis.dir / "params.json").is_file():
+            raise Refused(f"run {name!r} has no visualization {method!r}")
+        inside(self.root, vis.dir)
+        return vis
+
+    def vis_file(self, name, method, relpath):
+        vis = self.vis(name, method)
+        path = vis.dir / relpath
+        real = inside(self.root, path)
+        if not real.is_file():
+            raise Refused(f"{method}/{relpath} does not exist")
+        return real
+
+    def vis_json(self, name, method, relpath, default=None):
+        try:
+            path = self.vis_file(name, method, relpath)
+        except Refused:
+            if default is not None:
+                return default
+            raise
+        return self.cache.get_or_make(("json", name, str(path), _signature(self.root, path)), lambda: read_json(path))
+
+    def positions(self, name, method, epoch):
+        rel = Path("epochs") / layout.epoch_dirname(epoch) / "positions.npy"
+        path = self.vis_file(name, method, rel)
+        sig = _signature(self.root, path)
+
+        def load():
+            from ttvis.run.reader import read_npy
+
+            arr = np.asarray(read_npy(path, mmap=False), dtype=np.float32)
+            if arr.ndim != 2 or arr.shape[1] != 2:
+                raise RunError(path, f"positions must be (N, 2), found {arr.shape}")
+            return arr
+
+        return self.cache.get_or_make(("positions", name, method, epoch, sig), load), sig
+
+    def method_epochs(self, name, method):
+        vis = self.vis(name, method)
+        return [e for e in vis.epochs() if e in set(self.run(name).epochs)]
+
+    def invalidate(self, name):
+        """Forget everything cached for run `name` (a build just rewrote its files)."""
+        self.cache.drop(lambda key: len(key) > 1 and (key[1] == name or (key[0] == "payload" and key[2:3] == (name,))))
+
+
+def _per_request(key, make):
+    """Memoize `make()` for the current request only (outside a request, just call it)."""
+    if not has_request_context():
+        return make()
+    memo = g.setdefault("ttvis_memo", {})
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _signature(root, path):
+    """What changes when a file is rewritten: (mtime_ns, size, inode)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        raise Refused(f"{path} does not exist") from None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+# -- reaching the store from a request ---------------------------------------------------------
+def init_app(app):
+    app.extensions["ttvis_store"] = RunStore(app.config["DATA_ROOT"], app.config.get("CACHE_ITEMS", 256))
+
+
+def get_store() -> RunStore:
+    return current_app.extensions["ttvis_store"]
+
+
+def get_run(name) -> Run:
+    """The Run called `name` under the data root, or a 404 JSON error."""
+    from ttvis.server.responses import abort_json
+
+    try:
+        check_run_name(name)
+        return get_store().run(name)
+    except Refused:
+        abort_json(404, f"unknown run {name!r}")
+
+
+def get_vis(name, method) -> VisStore:
+    """The built visualization `method` of run `name`, or a 404 JSON error."""
+    from ttvis.server.responses import abort_json
+
+    get_run(name)
+    try:
+        return get_store().vis(name, method)
+    except Refused:
+        abort_json(404, f"run {name!r} has no visualization {method!r}")

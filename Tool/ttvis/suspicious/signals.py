@@ -1,0 +1,72 @@
+"""Training-dynamics signals per sample, oriented so that larger means more suspicious.
+
+Mislabelled samples keep a low probability for their given label and a negative margin (Data Maps,
+Swayamdipta et al. 2020; area under the margin, Pleiss et al. 2020); backdoored ones are first predicted
+as their true class and only later pulled to the target, so they are learned late and their probability
+path strays from that of their labelled class. Forgetting events and variability mark hard or ambiguous
+samples rather than wrong labels: they are reported but do not enter the combined score.
+"""
+
+import numpy as np
+
+from ttvis.run.reader import softmax
+from ttvis.search.trajectory import path_epochs
+
+SIGNALS = {
+    "low_confidence": "1 - mean probability of the given label over epochs",
+    "variability": "standard deviation of the probability of the given label over epochs",
+    "low_margin": "minus the area under the margin: mean of (given-label logit - largest other logit)",
+    "forgetting": "number of epochs at which a correct prediction turned wrong",
+    "late_learning": "fraction of epochs before the sample is predicted as its label for good (1 = never)",
+    "trajectory_outlier": "distance of the probability path from its labelled class's median path, "
+                          "relative to that class's median distance",
+}
+COMBINED = ("low_confidence", "low_margin", "late_learning", "trajectory_outlier")
+
+
+def compute_signals(run, indices=None, progress=None):
+    """{name: float64 (len(indices),)} for the samples `indices` (default: the training samples)."""
+    if indices is None:
+        indices = run.train_idx if len(run.train_idx) else np.arange(run.n)
+    indices = np.asarray(indices, dtype=np.int64)
+    labels = run.labels[indices]
+    n, epochs = len(indices), run.epochs
+    rows = np.arange(n)
+    traj_epochs = set(path_epochs(epochs))
+    p_label = np.empty((len(epochs), n))
+    margin = np.empty((len(epochs), n))
+    correct = np.empty((len(epochs), n), dtype=bool)
+    paths = []
+    for k, e in enumerate(epochs):
+        logits = np.asarray(run.logits(e)[indices], dtype=np.float64)
+        prob = softmax(logits)
+        p_label[k] = prob[rows, labels]
+        given = logits[rows, labels]
+        logits[rows, labels] = -np.inf
+        margin[k] = given - logits.max(axis=1)
+        correct[k] = margin[k] > 0
+        if e in traj_epochs:
+            paths.append(np.sqrt(prob))
+        if progress:
+            progress(k + 1, len(epochs))
+    # correct from epoch k to the end; the first such k is when the sample was learned for good
+    learned = np.flip(np.logical_and.accumulate(np.flip(correct, 0), axis=0), 0)
+    first = np.where(learned.any(axis=0), learned.argmax(axis=0), len(epochs))
+    return {
+        "low_confidence": 1.0 - p_label.mean(axis=0),
+        "variability": p_label.std(axis=0),
+        "low_margin": -margin.mean(axis=0),
+        "forgetting": (correct[:-1] & ~correct[1:]).sum(axis=0).astype(np.float64),
+        "late_learning": first / len(epochs),
+        "trajectory_outlier": _class_outliers(np.concatenate(paths, axis=1), labels),
+    }
+
+
+def _class_outliers(paths, labels):
+    """Distance to the class's median path over that class's median distance (robust to the outliers)."""
+    out = np.zeros(len(labels))
+    for c in np.unique(labels):
+        m = labels == c
+        d = np.linalg.norm(paths[m] - np.median(paths[m], axis=0), axis=1)
+        out[m] = d / max(float(np.median(d)), 1e-12)
+    return out

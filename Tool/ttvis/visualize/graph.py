@@ -1,0 +1,109 @@
+"""Neighbourhood graphs: exact or NN-descent kNN, UMAP's fuzzy simplicial set, temporal edges and
+k-center subset selection. Everything a projector needs to know about high-D neighbourhoods."""
+
+import numpy as np
+import torch
+
+# Below this many distance evaluations (N*N*D) exact kNN by blocked matrix products is both faster than
+# NN-descent (no JIT warm-up) and deterministic; above it pynndescent does the work.
+EXACT_KNN_LIMIT = 2e10
+
+
+def knn(X, k, *, seed=0, exclude_self=False):
+    """k nearest neighbours of every row of X (Euclidean): (indices int64 (N,k), distances float32 (N,k)).
+
+    With exclude_self=False row i's first neighbour is i itself, as umap-learn expects.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n = X.shape[0]
+    kk = min(k + (1 if exclude_self else 0), n)
+    if n * n * X.shape[1] <= EXACT_KNN_LIMIT:
+        idx, dist = _exact_knn(X, X, kk, same=True)
+    else:
+        from pynndescent import NNDescent
+
+        index = NNDescent(X, n_neighbors=max(kk, 2), metric="euclidean", random_state=seed, n_jobs=-1,
+                          compressed=True, verbose=False)
+        idx, dist = index.neighbor_graph
+        idx, dist = idx[:, :kk].astype(np.int64), dist[:, :kk].astype(np.float32)
+    if exclude_self:
+        idx, dist = _drop_self(idx, dist, k)
+    return idx, dist
+
+
+def cross_knn(Q, X, k):
+    """k nearest rows of X for each row of Q (exact)."""
+    return _exact_knn(np.ascontiguousarray(Q, dtype=np.float32), np.ascontiguousarray(X, dtype=np.float32),
+                      min(k, len(X)), same=False)
+
+
+def _exact_knn(Q, X, k, same, block=2048):
+    q, x = torch.from_numpy(Q), torch.from_numpy(X)
+    x2 = x.pow(2).sum(1)
+    idx = np.empty((len(Q), k), dtype=np.int64)
+    dist = np.empty((len(Q), k), dtype=np.float32)
+    for s in range(0, len(Q), block):
+        qb = q[s:s + block]
+        d2 = (qb.pow(2).sum(1, keepdim=True) - 2 * qb @ x.T + x2).clamp_min_(0)
+        if same:  # make a point its own nearest neighbour despite rounding
+            rows = torch.arange(len(qb))
+            d2[rows, rows + s] = -1.0
+        v, i = torch.topk(d2, k, dim=1, largest=False, sorted=True)
+        idx[s:s + len(qb)] = i.numpy()
+        dist[s:s + len(qb)] = v.clamp_min(0).sqrt().numpy()
+    return idx, dist
+
+
+def _drop_self(idx, dist, k):
+    n = len(idx)
+    keep = idx != np.arange(n)[:, None]
+    # every row keeps its first k non-self neighbours
+    order = np.argsort(~keep, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(idx, order, 1), np.take_along_axis(dist, order, 1)
+
+
+def fuzzy_graph(X, n_neighbors=15, *, seed=0, knn_result=None, both_directions=False):
+    """UMAP's fuzzy simplicial set of X as COO arrays (rows, cols, weights): each edge once, or in
+    both directions (what edge sampling wants: every node then appears as a head)."""
+    from umap.umap_ import fuzzy_simplicial_set
+
+    idx, dist = knn_result if knn_result is not None else knn(X, n_neighbors, seed=seed)
+    graph, _, _ = fuzzy_simplicial_set(np.zeros((len(idx), 1), dtype=np.float32), n_neighbors,
+                                       np.random.RandomState(seed), "euclidean",
+                                       knn_indices=idx, knn_dists=dist)
+    graph = graph.tocoo()
+    upper = graph.row != graph.col if both_directions else graph.row < graph.col  # symmetric set
+    return (graph.row[upper].astype(np.int64), graph.col[upper].astype(np.int64),
+            graph.data[upper].astype(np.float32))
+
+
+def neighbourhood_overlap(idx_a, idx_b):
+    """Per row, the fraction of neighbours shared by two kNN index arrays of the same samples."""
+    k = idx_a.shape[1]
+    return (idx_a[:, :, None] == idx_b[:, None, :]).any(2).sum(1) / k
+
+
+def kcenter_greedy(X, *, seed=0, min_fraction=0.1, max_fraction=1.0, tolerance=0.01, check_every=None):
+    """Greedy k-center selection: add the point farthest from the chosen set until the coverage radius
+    shrinks by less than `tolerance` (relative) over a round of picks. Returns sorted indices.
+
+    A subset keeps the TimeVis graph small when epochs hold many samples.
+    """
+    X = torch.from_numpy(np.ascontiguousarray(X, dtype=np.float32))
+    n = len(X)
+    lo, hi = max(1, int(min_fraction * n)), max(1, int(max_fraction * n))
+    check_every = check_every or max(1, n // 50)
+    gen = torch.Generator().manual_seed(seed)
+    chosen = [int(torch.randint(0, n, (1,), generator=gen))]
+    mind = (X - X[chosen[0]]).pow(2).sum(1)
+    radius_then = float(mind.max())
+    while len(chosen) < hi:
+        j = int(torch.argmax(mind))
+        chosen.append(j)
+        mind = torch.minimum(mind, (X - X[j]).pow(2).sum(1))
+        if len(chosen) >= lo and len(chosen) % check_every == 0:
+            radius = float(mind.max())
+            if radius_then - radius < tolerance * radius_then:
+                break
+            radius_then = radius
+    return np.sort(np.array(chosen, dtype=np.int64))

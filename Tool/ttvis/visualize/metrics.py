@@ -1,0 +1,98 @@
+"""Quality metrics of a projection (ALGORITHMS.md, "Quality metrics"); each a function of arrays.
+
+All neighbour searches are exact (blocked matrix products), so the numbers are reproducible.
+"""
+
+import numpy as np
+
+from ttvis.visualize.graph import cross_knn, knn
+
+KS = (10, 15, 20)
+
+
+def _overlap(a, b):
+    """Per row, |set(a_i) ∩ set(b_i)| for integer id arrays of equal width."""
+    return (a[:, :, None] == b[:, None, :]).any(2).sum(1)
+
+
+def nn_preservation(X, Y, ks=KS):
+    """{k: {"count": mean shared neighbours out of k, "fraction": count / k}} over the rows of X/Y."""
+    kmax = min(max(ks), len(X) - 1)
+    hi, _ = knn(X, kmax, exclude_self=True)
+    lo, _ = knn(Y, kmax, exclude_self=True)
+    out = {}
+    for k in ks:
+        kk = min(k, kmax)
+        c = float(_overlap(hi[:, :kk], lo[:, :kk]).mean())
+        out[str(k)] = {"count": c, "fraction": c / kk}
+    return out
+
+
+def boundary_preservation(X, Y, XB, YB, ks=KS):
+    """NN preservation restricted to neighbours among boundary points (XB high-D, YB their 2D)."""
+    if XB is None or len(XB) == 0:
+        return None
+    kmax = min(max(ks), len(XB))
+    hi, _ = cross_knn(X, XB, kmax)
+    lo, _ = cross_knn(Y, YB, kmax)
+    out = {}
+    for k in ks:
+        kk = min(k, kmax)
+        c = float(_overlap(hi[:, :kk], lo[:, :kk]).mean())
+        out[str(k)] = {"count": c, "fraction": c / kk}
+    return out
+
+
+def ppr(pred_original, pred_roundtrip):
+    """Prediction preservation rate: share of samples whose prediction survives encode -> decode."""
+    pred_original, pred_roundtrip = np.asarray(pred_original), np.asarray(pred_roundtrip)
+    return float((pred_original == pred_roundtrip).mean()) if len(pred_original) else None
+
+
+def trustworthiness(X, Y, n_neighbors=15, max_samples=1500, seed=0):
+    """sklearn's trustworthiness, on a seeded subsample of at most max_samples rows (it is O(n^2))."""
+    from sklearn.manifold import trustworthiness as tw
+
+    n = len(X)
+    if n <= n_neighbors * 2 + 1:
+        return None
+    if n > max_samples:
+        idx = np.sort(np.random.default_rng(seed).choice(n, max_samples, replace=False))
+        X, Y = X[idx], Y[idx]
+    return float(tw(np.asarray(X, np.float64), np.asarray(Y, np.float64), n_neighbors=n_neighbors))
+
+
+def _ranks(a):
+    """Ranks along the last axis (ties averaged), as scipy.stats.rankdata(axis=-1)."""
+    from scipy.stats import rankdata
+
+    return rankdata(a, axis=-1)
+
+
+def temporal_ranking(highs, lows, top=5):
+    """Per epoch index t: mean over samples of the Spearman correlation between the rankings of the
+    other epochs by the sample's distance to itself in high-D and in 2D, and the top-`top` overlap.
+
+    highs: list over epochs of (n, D); lows: list of (n, 2). Returns (spearman[T], top_overlap[T]).
+    """
+    T = len(highs)
+    if T < 3:
+        return [None] * T, [None] * T
+    H = np.stack([np.asarray(h, np.float32) for h in highs], 1)  # (n, T, D)
+    L = np.stack([np.asarray(l, np.float32) for l in lows], 1)
+    top = min(top, T - 1)
+    sp, ov = [], []
+    for t in range(T):
+        others = [s for s in range(T) if s != t]
+        dh = np.linalg.norm(H[:, others] - H[:, t:t + 1], axis=2)
+        dl = np.linalg.norm(L[:, others] - L[:, t:t + 1], axis=2)
+        rh, rl = _ranks(dh), _ranks(dl)
+        rh -= rh.mean(1, keepdims=True)
+        rl -= rl.mean(1, keepdims=True)
+        den = np.sqrt((rh ** 2).sum(1) * (rl ** 2).sum(1))
+        rho = np.where(den > 0, (rh * rl).sum(1) / np.where(den > 0, den, 1), 0.0)
+        sp.append(float(rho.mean()))
+        th = np.argsort(dh, 1, kind="stable")[:, :top]
+        tl = np.argsort(dl, 1, kind="stable")[:, :top]
+        ov.append(float(_overlap(th, tl).mean() / top))
+    return sp, ov

@@ -1,0 +1,178 @@
+"""One shape for every projector (scikit-learn / umap-learn style).
+
+    proj = TimeVis(n_neighbors=15).fit({epoch: X_epoch, ...}, heads={epoch: head}, boundary={epoch: B})
+    Z = proj.transform(X, epoch=e); X_hat = proj.inverse_transform(Z, epoch=e)
+    proj.save(folder); TimeVis.load(folder)        # state_dict + JSON, never pickle
+
+`__init__` only stores keyword arguments; `fit` validates them first and raises ValueError naming the bad
+one. Fitted state ends in `_`. Subclasses implement `_fit`, `_transform`, `_inverse_transform` and the
+`_state`/`_load_state` pair.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ttvis import atomic
+
+PROJECTORS = {}
+
+
+def register(cls):
+    PROJECTORS[cls.name] = cls
+    return cls
+
+
+def resolve_device(device):
+    if device in (None, "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class Projector:
+    name = None
+    has_transform = True     # can place new points of a fitted epoch
+    has_inverse = True       # can decode 2D points back to representations (territories)
+    defaults = {}
+
+    def __init__(self, **params):
+        for key in params:
+            if key not in self.defaults:
+                raise ValueError(f"unknown parameter {key!r} for {self.name} "
+                                 f"(known: {', '.join(sorted(self.defaults))})")
+        for key, value in self.defaults.items():
+            setattr(self, key, params.get(key, value))
+
+    def get_params(self):
+        return {k: getattr(self, k) for k in self.defaults}
+
+    # -- validation helpers ---------------------------------------------------------------
+    def _validate_params(self):
+        """Override: raise ValueError naming the parameter. Called at the top of fit."""
+
+    def _check_int(self, name, low, high=None):
+        v = getattr(self, name)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < low or (high is not None and v > high):
+            rng = f">= {low}" if high is None else f"in [{low}, {high}]"
+            raise ValueError(f"{name} must be an integer {rng}, got {v!r}")
+
+    def _check_float(self, name, low, high=None, low_open=False):
+        v = getattr(self, name)
+        ok = isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) and np.isfinite(v)
+        ok = ok and (v > low if low_open else v >= low) and (high is None or v <= high)
+        if not ok:
+            rng = f"{'>' if low_open else '>='} {low}" + ("" if high is None else f" and <= {high}")
+            raise ValueError(f"{name} must be a number {rng}, got {v!r}")
+
+    def _check_choice(self, name, choices):
+        v = getattr(self, name)
+        if v not in choices:
+            raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}; got {v!r}")
+
+    @staticmethod
+    def _check_data(X):
+        if not isinstance(X, dict) or not X:
+            raise ValueError("X must be a non-empty dict {epoch: array (n, D)}")
+        out, dim = {}, None
+        for e in sorted(X):
+            a = np.asarray(X[e], dtype=np.float32)
+            if a.ndim != 2 or len(a) < 2:
+                raise ValueError(f"X[{e}] must be a 2D array with at least 2 rows, got shape {a.shape}")
+            if dim is not None and a.shape[1] != dim:
+                raise ValueError(f"X[{e}] has {a.shape[1]} dimensions, other epochs {dim}")
+            if not np.isfinite(a).all():
+                raise ValueError(f"X[{e}] holds NaN or infinite values")
+            dim = a.shape[1]
+            out[int(e)] = a
+        return out
+
+    # -- public API -----------------------------------------------------------------------
+    def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None):
+        """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)}."""
+        self._validate_params()
+        X = self._check_data(X)
+        self.epochs_ = list(X)
+        self.dim_ = next(iter(X.values())).shape[1]
+        self._fit(X, heads=heads, boundary=boundary,
+                  checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir is not None else None,
+                  progress=progress)
+        return self
+
+    def _epoch_index(self, epoch):
+        if not hasattr(self, "epochs_"):
+            raise ValueError(f"{self.name} is not fitted yet; call fit first")
+        if epoch not in self.epochs_:
+            raise ValueError(f"epoch {epoch!r} was not fitted (fitted: {self.epochs_})")
+        return self.epochs_.index(epoch)
+
+    def transform(self, X, *, epoch):
+        i = self._epoch_index(epoch)
+        if not self.has_transform:
+            raise NotImplementedError(f"{self.name} cannot place new points; use embeddings_")
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != self.dim_:
+            raise ValueError(f"X must have shape (n, {self.dim_}), got {X.shape}")
+        return self._transform(X, i).astype(np.float32)
+
+    def inverse_transform(self, Z, *, epoch):
+        i = self._epoch_index(epoch)
+        if not self.has_inverse:
+            raise NotImplementedError(f"{self.name} has no inverse mapping")
+        Z = np.asarray(Z, dtype=np.float32)
+        if Z.ndim != 2 or Z.shape[1] != 2:
+            raise ValueError(f"Z must have shape (n, 2), got {Z.shape}")
+        return self._inverse_transform(Z, i).astype(np.float32)
+
+    # -- persistence --------------------------------------------------------------------------
+    def save(self, path):
+        """Write params.json + state.pt (tensors only) into folder `path`, atomically."""
+        state, meta = self._state()
+        doc = {"projector": self.name, "params": _jsonable(self.get_params()),
+               "epochs": self.epochs_, "dim": self.dim_, "meta": _jsonable(meta)}
+        with atomic.atomic_dir(path) as tmp:
+            (tmp / "params.json").write_text(json.dumps(doc, indent=2) + "\n")
+            torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp / "state.pt")
+        return self
+
+    @classmethod
+    def load(cls, path):
+        path = Path(path)
+        doc = json.loads((path / "params.json").read_text())
+        klass = PROJECTORS[doc["projector"]] if cls is Projector else cls
+        if klass.name != doc["projector"]:
+            raise ValueError(f"{path} holds a {doc['projector']} projector, not {klass.name}")
+        params = doc["params"]
+        for k, v in params.items():
+            if isinstance(klass.defaults.get(k), tuple) and isinstance(v, list):
+                params[k] = tuple(v)
+        self = klass(**params)
+        self.epochs_, self.dim_ = [int(e) for e in doc["epochs"]], int(doc["dim"])
+        state = torch.load(path / "state.pt", map_location="cpu", weights_only=True)
+        self._load_state(state, doc["meta"])
+        return self
+
+    def _state(self):
+        raise NotImplementedError
+
+    def _load_state(self, state, meta):
+        raise NotImplementedError
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj
+
+
+def cpu_threads():
+    """Threads for torch on CPU: the projectors' matrices are small (batch x 128), where extra threads
+    gain little and lose a lot when the cores are shared, so use half the cores (at least one)."""
+    import os
+
+    return max(1, min(8, (os.cpu_count() or 2) // 2))

@@ -1,0 +1,152 @@
+"""The training loop shared by the parametric projectors: sample graph edges by weight, minimise
+UMAP cross-entropy + reconstruction (+ prediction preservation, + a parameter penalty), checkpoint
+after every pass so that a killed job resumes to the same result."""
+
+import math
+
+import numpy as np
+import torch
+
+from ttvis import atomic
+from ttvis.visualize import losses
+from ttvis.visualize.projector import cpu_threads
+
+
+class EdgeTrainer:
+    """Trains `model` on nodes X (M, D) of epochs E (M,) joined by directed weighted edges.
+
+    targets (M, C) are the heads' softmax outputs for the prediction-preservation term (None: off);
+    heads[i] is the head of epoch index i. penalty(model) adds a term (DVI's parameter drift).
+    """
+
+    def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
+                 max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
+                 targets=None, heads=None, penalty=None, seed=0, device="cpu"):
+        self.model = model.to(device)
+        self.device = device
+        self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
+        self.E = torch.as_tensor(E, dtype=torch.long, device=device)
+        self.rows = torch.as_tensor(rows, dtype=torch.long, device=device)
+        self.cols = torch.as_tensor(cols, dtype=torch.long, device=device)
+        w = torch.as_tensor(weights, dtype=torch.float64)
+        self.cum = torch.cumsum(w, 0).to(device)
+        self.a, self.b = float(a), float(b)
+        self.lr, self.batch_size, self.pass_size = lr, int(batch_size), int(pass_size)
+        self.max_passes, self.patience, self.tolerance = int(max_passes), int(patience), float(tolerance)
+        self.negative_rate = int(negative_rate)
+        self.rw, self.pw = float(reconstruction_weight), float(prediction_weight)
+        self.targets = None if targets is None else torch.as_tensor(targets, dtype=torch.float32, device=device)
+        self.heads = [h.to(device).eval().requires_grad_(False) for h in heads] if heads is not None else None
+        self.penalty = penalty
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.gen = torch.Generator(device="cpu").manual_seed(int(seed))
+        self.history = []
+
+    # -- checkpointing ------------------------------------------------------------------------
+    def state_dict(self):
+        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+                "generator": self.gen.get_state(), "history": list(self.history)}
+
+    def load_state_dict(self, state):
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.gen.set_state(state["generator"])
+        self.history = list(state["history"])
+
+    def save(self, path):
+        atomic.write_torch(path, self.state_dict())
+
+    def try_resume(self, path):
+        if path is not None and path.is_file():
+            self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+            return True
+        return False
+
+    # -- loop -----------------------------------------------------------------------------------
+    def done(self):
+        h = self.history
+        if len(h) >= self.max_passes:
+            return True
+        if len(h) > self.patience:
+            best_before = min(h[:-self.patience])
+            if min(h[-self.patience:]) > best_before * (1 - self.tolerance):
+                return True
+        return False
+
+    def _lr(self, p):
+        return self.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p / max(1, self.max_passes))))
+
+    def fit(self, checkpoint=None, on_pass=None):
+        if self.device == "cpu":  # numba (umap-learn's graph code) resets torch's thread count
+            torch.set_num_threads(cpu_threads())
+        self.try_resume(checkpoint)
+        while not self.done():
+            p = len(self.history)
+            for group in self.opt.param_groups:
+                group["lr"] = self._lr(p)
+            self.history.append(self._one_pass())
+            if checkpoint is not None:
+                self.save(checkpoint)
+            if on_pass is not None:
+                on_pass(len(self.history), self.max_passes, self.history[-1])
+        return self.history
+
+    def _one_pass(self):
+        self.model.train()
+        u = torch.rand(self.pass_size, generator=self.gen, dtype=torch.float64).to(self.device) * self.cum[-1]
+        edges = torch.searchsorted(self.cum, u).clamp_max_(len(self.cum) - 1)
+        total, count = 0.0, 0
+        for s in range(0, len(edges), self.batch_size):
+            e = edges[s:s + self.batch_size]
+            loss = self._loss(self.rows[e], self.cols[e])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            total += float(loss.detach()) * len(e)
+            count += len(e)
+        return total / max(count, 1)
+
+    def _loss(self, h, t):
+        m = self.model
+        eh, et = self.E[h], self.E[t]
+        zh, zt = m.encode(self.X[h], eh), m.encode(self.X[t], et)
+        loss = losses.umap_cross_entropy(zh, zt, self.a, self.b, self.negative_rate, generator=self.gen)
+        if self.rw or self.pw:
+            xhat_n = m.decode_normalised(zh, eh)
+            if self.rw:
+                loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
+            if self.pw and self.targets is not None:
+                xhat = xhat_n * m.scale[eh, None] + m.mean[eh]
+                loss = loss + self.pw * losses.prediction_preservation(self._logits(xhat, eh), self.targets[h])
+        if self.penalty is not None:
+            loss = loss + self.penalty(m)
+        return loss
+
+    def _logits(self, x, e):
+        if len(self.heads) == 1:
+            return self.heads[0](x)
+        out = None
+        for i in torch.unique(e).tolist():
+            mask = e == i
+            li = self.heads[i](x[mask])
+            if out is None:
+                out = x.new_empty((len(x), li.shape[1]))
+            out[mask] = li
+        return out
+
+
+def head_probabilities(heads, X, E, batch=65536):
+    """Softmax of each node's own epoch head: (M, C) float32."""
+    X = torch.as_tensor(X, dtype=torch.float32)
+    E = np.asarray(E)
+    out = None
+    with torch.no_grad():
+        for i in np.unique(E):
+            idx = np.flatnonzero(E == i)
+            for s in range(0, len(idx), batch):
+                j = idx[s:s + batch]
+                p = torch.softmax(heads[i](X[j]), 1)
+                if out is None:
+                    out = torch.empty((len(X), p.shape[1]))
+                out[j] = p
+    return out.numpy()

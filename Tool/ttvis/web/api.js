@@ -1,0 +1,69 @@
+// The only module that talks to the server. JSON comes back as objects, arrays as typed arrays
+// built straight from the response bytes (dtype from the X-Dtype header, shape from X-Shape).
+
+const TYPED = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+
+export class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+const enc = encodeURIComponent;
+
+async function checked(res) {
+  if (res.ok) return res;
+  let message = `${res.status} ${res.statusText}`;
+  try { message = (await res.json()).error || message; } catch (_) { /* not JSON */ }
+  throw new ApiError(message, res.status);
+}
+
+async function getJSON(path, init) {
+  return (await checked(await fetch(path, init))).json();
+}
+
+/** Fetch a binary array: {data: TypedArray, shape: [..]}. */
+async function getArray(path) {
+  const res = await checked(await fetch(path));
+  const dtype = res.headers.get('X-Dtype');
+  const Type = TYPED[dtype];
+  if (!Type) throw new ApiError(`${path}: unsupported X-Dtype ${dtype}`, 0);
+  const shape = (res.headers.get('X-Shape') || '').split(',').filter(Boolean).map(Number);
+  return { data: new Type(await res.arrayBuffer()), shape };
+}
+
+/** Fetch a PNG as an ImageBitmap with its stored colours untouched (no colour-space conversion). */
+async function getBitmap(path) {
+  const blob = await (await checked(await fetch(path))).blob();
+  return createImageBitmap(blob, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+}
+
+const runPath = (run) => `/api/runs/${enc(run)}`;
+const methodPath = (run, method) => `${runPath(run)}/methods/${enc(method)}`;
+
+export const listRuns = () => getJSON('/api/runs');
+export const getRun = (run) => getJSON(runPath(run));
+export const labels = async (run) => (await getArray(`${runPath(run)}/labels`)).data;
+export const split = async (run) => (await getArray(`${runPath(run)}/split`)).data;
+export const predictions = async (run, e) => (await getArray(`${runPath(run)}/epochs/${e}/predictions`)).data;
+export const confidence = async (run, e) => (await getArray(`${runPath(run)}/epochs/${e}/confidence`)).data;
+export const positions = async (run, m, e) => (await getArray(`${methodPath(run, m)}/epochs/${e}/positions`)).data;
+export const territory = (run, m, e) => getBitmap(`${methodPath(run, m)}/epochs/${e}/territory.png`);
+export const epochMetrics = (run, m, e) => getJSON(`${methodPath(run, m)}/epochs/${e}/metrics`);
+export const trajectory = (run, m, i) => getJSON(`${methodPath(run, m)}/samples/${i}/trajectory`);
+export const sample = (run, i) => getJSON(`${runPath(run)}/samples/${i}`);
+export const imageURL = (run, i, scale) => `${runPath(run)}/samples/${i}/image.png?scale=${scale}`;
+export const events = (run, from, to) => getJSON(`${runPath(run)}/events?from=${from}&to=${to}`);
+export const buildStatus = (run, m) => getJSON(`${methodPath(run, m)}/build`);
+export const startBuild = (run, m, force = false) => getJSON(`${methodPath(run, m)}/build`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ force }),
+});
+export const suspicious = (run, k) => getJSON(`${runPath(run)}/suspicious?k=${k}`);
+
+/** Similarity search; params: {sample, epoch, k, space, split?, label?, prediction?}. */
+export function search(run, params) {
+  const q = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') q.set(key, value);
+  return getJSON(`${runPath(run)}/search?${q}`);
+}

@@ -1,0 +1,14 @@
+"""Start the Time-Travelling Visualizer server: `python server.py [--root DIR] [--port 5000] ...`.
+
+A thin launcher for `ttvis serve` that works from a checkout without installing the package.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "Tool"))
+
+from ttvis.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(["serve", *sys.argv[1:]]))
