@@ -31,6 +31,7 @@ def test_status_of_unbuilt_and_built(client, build_client):
 def test_build_bad_requests(build_client):
     c, _ = build_client
     assert c.post("/api/runs/nope/methods/pca/build").status_code == 404
+    assert c.post("/api/runs/r/methods/pca/build", data="[1]", content_type="application/json").status_code == 400
     assert c.post("/api/runs/r/methods/Bad.Name/build").status_code == 404
     assert c.get("/api/runs/r/methods/Bad.Name/build").status_code == 404
     if ENGINE:

@@ -46,3 +46,15 @@ def test_events_between_epochs(client, data_root, digits, ):
 def test_events_defaults_to_last_two_epochs(client, digits):
     ev = client.get("/api/runs/digits/events").get_json()
     assert (ev["from"], ev["to"]) == (digits.epochs[-2], digits.epochs[-1])
+
+
+def test_large_json_is_gzipped(client, digits):
+    import gzip
+    import json
+
+    plain = client.get("/api/runs/digits/events?from=1&to=6")
+    packed = client.get("/api/runs/digits/events?from=1&to=6", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(plain.data)
+    assert json.loads(gzip.decompress(packed.data)) == plain.get_json()
+    small = client.get("/api/runs/digits/samples/0", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers

@@ -26,7 +26,9 @@ def fuzz_app(data_root, tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzzroot")
     for name in ("digits", "plain"):
         shutil.copytree(data_root / name, root / name)
-    return create_app({"DATA_ROOT": str(root), "TESTING": True})
+    app = create_app({"DATA_ROOT": str(root), "TESTING": True})
+    yield app
+    assert app.extensions["ttvis_builds"].wait(timeout=120)  # builds the fuzzer started end cleanly
 
 
 def with_real_names(doc, epochs, n):
@@ -78,8 +80,8 @@ def fuzz(schema, mode, examples=EXAMPLES):
 @pytest.mark.parametrize("mode", ["POSITIVE", "NEGATIVE"])
 def test_fuzz_openapi_served_document(fuzz_app, mode):
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzz_app)
-    seen, failures = fuzz(schema, mode, EXAMPLES if mode == "POSITIVE" else 12)
-    assert sum(seen.values()) > 100
+    seen, failures = fuzz(schema, mode, EXAMPLES if mode == "POSITIVE" else 8)
+    assert sum(seen.values()) > 60
     assert failures == []
 
 

@@ -12,7 +12,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-METHOD = "pca"
+METHOD = "fixture"  # a hand-made visualization, independent of the engine
 TERRITORY_SIZE = 64
 RUN_NAME = "digits"
 
@@ -73,20 +73,38 @@ def web_root(digits_run, tmp_path_factory):
     return {"root": root, "run": run_path, "positions": positions}
 
 
-@pytest.fixture(scope="session")
-def server(web_root):
-    """The real ttvis server (waitress) on a free loopback port."""
+def serve(root):
+    """Start the real ttvis server (waitress) over `root` on a free loopback port: (url, stop)."""
     from waitress import create_server
 
     from ttvis.server import create_app
 
-    app = create_app({"DATA_ROOT": str(web_root["root"]), "TESTING": True})
+    app = create_app({"DATA_ROOT": str(root), "TESTING": True})
     srv = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.effective_port}"
-    srv.close()
-    thread.join(timeout=5)
+
+    def stop():
+        srv.close()
+        thread.join(timeout=5)
+
+    return f"http://127.0.0.1:{srv.effective_port}", stop
+
+
+@pytest.fixture(scope="session")
+def server(web_root):
+    url, stop = serve(web_root["root"])
+    yield url
+    stop()
+
+
+@pytest.fixture
+def bare_server(digits_run, tmp_path):
+    """A server over a copy of the digits run with no visualization yet (for the Build button)."""
+    shutil.copytree(digits_run, tmp_path / RUN_NAME, ignore=shutil.ignore_patterns("checkpoint.pt", "visualize"))
+    url, stop = serve(tmp_path)
+    yield url
+    stop()
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +128,4 @@ def page(browser):
     pg.errors = errors
     yield pg
     context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"

@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS, RUN_NAME, territory_classes, territory_rgb
+from conftest import ARTIFACTS, METHOD, RUN_NAME, territory_classes, territory_rgb
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def count_color(img, rgb, tol=4):
 
 def territory_at(page, img, fx, fy, m, k=0):
     """Most common colour in a 31x31 box around the extent point at fractions (fx from left, fy from top)."""
-    e = m["methods"]["pca"]["extent"]
+    e = m["methods"][METHOD]["extent"]
     x = e["x_min"] + fx * (e["x_max"] - e["x_min"])
     y = e["y_max"] - fy * (e["y_max"] - e["y_min"])
     p = page.evaluate(f"window.ttvis.toScreen({x}, {y}, {k})")
@@ -357,12 +357,63 @@ def test_similarity_search_highlights_dots(page, server):
     assert ringed >= 0.8 * len(ids), "search results are not highlighted"
 
 
-def test_demo_view_screenshot(page, server):
-    """An artifact for people: a few epochs in, one sample selected with its trail."""
+def test_suspicious_view_highlights_ranked_samples(page, server):
+    open_view(page, server, "epoch=6")
+    page.click("#suspicious")
+    page.wait_for_selector("#gallery-panel:not([hidden]) .thumb", timeout=60000)
+    settle(page)
+    ids = page.evaluate("window.ttvis.gallery")
+    api = page.evaluate(f"fetch('/api/runs/{RUN_NAME}/suspicious?k=50').then(r => r.json())")
+    assert ids == [s["index"] for s in api["samples"]]
+    assert "Suspicious" in page.text_content("#gallery-panel h2")
+    img = shot(page)
+    ringed = 0
+    for i in ids[:20]:
+        p = page.evaluate(f"window.ttvis.project({i})")
+        x, y = int(round(p["x"])), int(round(p["y"]))
+        ringed += (img[y - 6:y + 7, x - 6:x + 7].max(axis=2) < 40).sum() > 3
+    assert ringed >= 16, "suspicious samples are not highlighted"
+    # a thumbnail click inspects that sample
+    page.click(f"#gallery-panel .thumb[data-index='{ids[0]}']")
+    page.wait_for_function(f"window.ttvis.state.sel === {ids[0]}")
+    page.wait_for_selector("#sample-panel:not([hidden])")
+
+
+def test_build_button_builds_and_shows_a_method(page, bare_server):
+    """No visualization yet: the page says so; Build runs the engine with a progress bar and shows it.
+    The screenshot of this real build, a few epochs in, is kept as an artifact for people to look at."""
+    page.goto(f"{bare_server}/")
+    page.wait_for_selector("#message:not([hidden])")
+    assert "No visualization" in page.inner_text("#message")
+    page.select_option("#build-method", "pca")
+    page.click("#build")
+    page.wait_for_function("window.ttvis.state.method === 'pca' && window.ttvis.ready", timeout=120000)
+    assert page.evaluate("window.ttvis.error") is None
+    assert "pca (built)" in page.inner_text("#build-method")
+    page.evaluate("document.querySelector('#epoch-slider').focus()")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("window.ttvis.state.epoch === 4")
+    settle(page)
+    img = shot(page, clip=stage_box(page))
+    tinted = (np.abs(img - 255).max(axis=2) > 10).mean()
+    assert tinted > 0.3, "no territory or dots after the build"
+    i, (x, y) = isolated_sample(page, min_gap=6)
+    page.mouse.click(float(x), float(y))
+    page.wait_for_selector("#sample-panel:not([hidden]) .sample-image")
+    page.wait_for_function("document.querySelector('.sample-image').complete")
+    page.mouse.move(2, 2)
+    settle(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo_view.png"))
+
+
+def test_fixture_view_screenshot(page, server):
+    """The hand-made fixture view, a few epochs in, one sample selected with its trail."""
     open_view(page, server, "epoch=4&sel=5")
     page.wait_for_selector("#sample-panel:not([hidden]) .sample-image")
     page.wait_for_function("document.querySelector('.sample-image').complete")
     settle(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "demo_view.png"))
-    assert (ARTIFACTS / "demo_view.png").stat().st_size > 10000
+    page.screenshot(path=str(ARTIFACTS / "fixture_view.png"))
+    assert (ARTIFACTS / "fixture_view.png").stat().st_size > 10000

@@ -11,7 +11,7 @@ HELP = "compute representations and logits of every epoch from the run's model.p
 
 
 def add_arguments(p):
-    p.add_argument("run", type=Path, help="the run folder (with run.json, model.py, dataset/inputs.npy)")
+    p.add_argument("run", type=Path, metavar="RUN", help="the run folder (with run.json, model.py, dataset/inputs.npy)")
     p.add_argument("--force", action="store_true", help="recompute epochs that already have them")
     p.add_argument("--batch-size", type=int, default=256, help="samples per forward pass (default 256)")
 

@@ -12,9 +12,9 @@ HELP = "convert a run in the original tool's classic layout into this tool's run
 
 
 def add_arguments(p):
-    p.add_argument("src", type=Path, help="the classic run folder (holding config.json)")
-    p.add_argument("dst", type=Path, nargs="?", default=None, help="same as --out")
-    p.add_argument("--out", type=Path, default=None,
+    p.add_argument("src", type=Path, metavar="SRC", help="the classic run folder (holding config.json)")
+    p.add_argument("dst", type=Path, nargs="?", default=None, metavar="DST", help="same as --out")
+    p.add_argument("--out", type=Path, default=None, metavar="DST",
                    help="run folder to write (default: training_dynamic/<name of SRC>)")
     p.add_argument("--batch-size", type=int, default=256, help="samples per forward pass (default 256)")
 

@@ -1,6 +1,7 @@
 """Rank a run's training samples by how suspicious their training dynamics look (likely wrong labels,
 poisoned samples): low confidence in the given label, small area under the margin, late learning and a
-probability path unlike the rest of its class; forgetting events and variability are shown too.
+probability path unlike the rest of its class; forgetting events, variability and a representation
+outlier score (spectral signature, for backdoors learned at once) are shown too.
 
   ttvis suspicious training_dynamic/noisy                  # the 20 most suspicious samples
   ttvis suspicious training_dynamic/noisy --top 100 --json suspicious.json
@@ -38,7 +39,7 @@ def run(args):
     known = _known_bad(run_)
     names = ranking["signals"]
     short = {"low_confidence": "lowconf", "variability": "var", "low_margin": "-aum", "forgetting": "forget",
-             "late_learning": "late", "trajectory_outlier": "traj"}
+             "late_learning": "late", "trajectory_outlier": "traj", "representation_outlier": "repr"}
     head = f"{'rank':>4} {'index':>6} {'label':>8} {'score':>6} " + " ".join(f"{short.get(n, n):>7}" for n in names)
     print(head + ("  known" if known else ""))
     for s in ranking["samples"]:

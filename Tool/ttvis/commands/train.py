@@ -42,13 +42,20 @@ def run(args):
     from ttvis.visualize.build import build_visualization
 
     params = parse_params(args.param)
-    with tqdm(total=1000, desc=f"{args.method}", unit="", bar_format="{l_bar}{bar}| {elapsed} {postfix}") as bar:
-        def progress(fraction, message):
-            bar.n = int(round(1000 * min(max(fraction, 0.0), 1.0)))
-            bar.set_postfix_str(message[:60])
+    bars = []  # opened at the first progress report, so that argument errors print alone
 
+    def progress(fraction, message):
+        if not bars:
+            bars.append(tqdm(total=1000, desc=args.method, bar_format="{l_bar}{bar}| {elapsed} {postfix}"))
+        bars[0].n = int(round(1000 * min(max(fraction, 0.0), 1.0)))
+        bars[0].set_postfix_str(message[:60])
+
+    try:
         store = build_visualization(args.run, args.method, seed=args.seed, epochs=args.epochs, force=args.force,
                                     progress=progress, grid=args.grid, evaluate=not args.no_metrics, **params)
+    finally:
+        if bars:
+            bars[0].close()
     summary = store.read_metrics().get("summary", {})
     if summary:
         from ttvis.visualize.evaluate import format_table

@@ -28,7 +28,8 @@ def check_run(path) -> list:
         try:
             return fn(*a)
         except RunError as exc:
-            problems.append(str(exc))
+            if str(exc) not in problems:  # e.g. model code failing the same way for every epoch
+                problems.append(str(exc))
         return None
 
     n, c = run.n, run.n_classes

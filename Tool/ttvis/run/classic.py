@@ -73,7 +73,8 @@ class ClassicRun:
         self.net = training["NET"]
         self.train_num = training.get("train_num")
         self.test_num = training.get("test_num")
-        self.epoch_name = dvi.get("EPOCH_NAME", "Epoch") if isinstance(dvi.get("EPOCH_NAME", "Epoch"), str) else "Epoch"
+        name = dvi.get("EPOCH_NAME", "Epoch")
+        self.epoch_name = name if isinstance(name, str) and name else "Epoch"
 
     # -- files ------------------------------------------------------------------------------
     @property
@@ -197,7 +198,8 @@ def check_classic(path) -> list:
         try:
             return fn(*a)
         except RunError as exc:
-            problems.append(str(exc))
+            if str(exc) not in problems:  # e.g. model code failing the same way for every epoch
+                problems.append(str(exc))
         return None
 
     model_ok = attempt(lambda: run.model_class) is not None

@@ -122,7 +122,9 @@ def extract_run(run_path, force=False, progress=True, batch_size=256):
 
 def extract_command_target(path):
     """Path check used by the CLI: a run folder, not a classic one (that needs import-classic)."""
+    from ttvis.run.classic import is_classic
+
     path = Path(path)
-    if not (path / layout.RUN_JSON).exists() and (path / "config.json").exists():
+    if is_classic(path):
         raise RunError(path, "is a classic run; convert it with `ttvis import-classic` (which extracts too)")
     return path

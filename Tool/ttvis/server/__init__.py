@@ -40,6 +40,9 @@ def create_app(test_config=None):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)
+    from ttvis.server.responses import gzip_json
+
+    app.after_request(gzip_json)
     return app
 
 

@@ -16,6 +16,7 @@ class Build:
     def __init__(self, method):
         self.method, self.state, self.progress, self.message = method, "running", 0.0, "starting"
         self.started = time.time()
+        self.thread = None
 
     def as_json(self):
         return {"method": self.method, "state": self.state, "progress": round(self.progress, 4),
@@ -54,8 +55,16 @@ class Builds:
                 with self._lock:
                     self._running.pop(name, None)
 
-        threading.Thread(target=work, name=f"build-{name}-{method}", daemon=True).start()
+        job.thread = threading.Thread(target=work, name=f"build-{name}-{method}", daemon=True)
+        job.thread.start()
         return job
+
+    def wait(self, timeout=None):
+        """Wait for running builds to finish (at shutdown); True when none is left running."""
+        deadline = None if timeout is None else time.time() + timeout
+        for job in list(self._running.values()):
+            job.thread.join(None if deadline is None else max(0.0, deadline - time.time()))
+        return not self._running
 
     def status(self, name, method):
         job = self._last.get((name, method))

@@ -3,6 +3,7 @@
 - `json_error(status, message)` / `abort_json(status, message)`: the API's {"error": ...} answers.
 - `binary_response(payload, immutable=...)`: raw little-endian array with X-Dtype / X-Shape, ETag
   (304 on a match), Cache-Control, and gzip when the client accepts it and it pays.
+- `gzip_json`: an after_request hook compressing large JSON answers.
 - `int_arg`, `epoch_arg`, `sample_arg`: parse a parameter or answer 400 (malformed) / 404 (unknown).
 """
 
@@ -53,6 +54,23 @@ def binary_response(payload, immutable=True):
     if _not_modified(etag):
         headers.pop("Content-Encoding", None)
     return bytes_response(body, "application/octet-stream", etag, cache_control, headers)
+
+
+GZIP_JSON_MIN = 2048  # below this, compressing costs more than it saves
+
+
+def gzip_json(response):
+    """after_request hook: gzip large JSON answers (events, run lists) for clients that accept it."""
+    if (response.mimetype == "application/json" and response.status_code == 200 and not response.direct_passthrough
+            and "Content-Encoding" not in response.headers and "gzip" in request.headers.get("Accept-Encoding", "")):
+        data = response.get_data()
+        if len(data) >= GZIP_JSON_MIN:
+            import gzip
+
+            response.set_data(gzip.compress(data, compresslevel=5, mtime=0))
+            response.headers["Content-Encoding"] = "gzip"
+            response.vary.add("Accept-Encoding")
+    return response
 
 
 def int_arg(name, default=None, lo=None, hi=None):

@@ -51,7 +51,7 @@ def list_runs():
         try:
             run = store.run(name)
             n_train, n_test = split_sizes(name)
-        except (Refused, Exception):  # a broken run is left out of the list; `ttvis check` explains it
+        except Exception:  # a broken or vanished run is left out of the list; `ttvis check` explains it
             continue
         out.append({"name": name, "n_samples": run.n, "n_train": n_train, "n_test": n_test,
                     "classes": run.classes, "epochs": run.epochs, "methods": built_methods(run)})

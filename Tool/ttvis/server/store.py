@@ -20,7 +20,7 @@ from flask import current_app, g, has_request_context
 
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.reader import Run, read_json, softmax
+from ttvis.run.reader import Run, read_json, read_npy, softmax
 from ttvis.server.safepath import Refused, check_run_name, inside, run_dir
 from ttvis.visualize.store import METHOD_NAME, VisStore
 
@@ -92,7 +92,8 @@ class RunStack:
         self.label_probabilities = np.empty((e, n), dtype=np.float32)
         rows = np.arange(n)
         for k, epoch in enumerate(run.epochs):
-            logits = store.array(name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS)
+            # memory-mapped and not cached: only the stacked results are kept
+            logits = read_npy(store.file(name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS))
             if logits.shape != (n, run.n_classes):
                 raise RunError(run.epoch_dir(epoch) / layout.LOGITS, f"expected shape {(n, run.n_classes)}, found {logits.shape}")
             prob = softmax(logits)
@@ -151,8 +152,6 @@ class RunStore:
         sig = _signature(self.root, path)
 
         def load():
-            from ttvis.run.reader import read_npy
-
             return np.asarray(read_npy(path, mmap=False))
 
         return self.cache.get_or_make(("array", name, str(relpath), sig), load)
@@ -183,8 +182,6 @@ class RunStore:
             path = self.file(name, layout.IMAGES)
         except Refused:
             return None
-        from ttvis.run.reader import read_npy
-
         return self.cache.get_or_make(("images", name, _signature(self.root, path)), lambda: read_npy(path))
 
     def stack(self, name):
@@ -246,8 +243,6 @@ class RunStore:
         sig = _signature(self.root, path)
 
         def load():
-            from ttvis.run.reader import read_npy
-
             arr = np.asarray(read_npy(path, mmap=False), dtype=np.float32)
             if arr.ndim != 2 or arr.shape[1] != 2:
                 raise RunError(path, f"positions must be (N, 2), found {arr.shape}")

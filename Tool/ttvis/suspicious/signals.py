@@ -4,7 +4,9 @@ Mislabelled samples keep a low probability for their given label and a negative 
 Swayamdipta et al. 2020; area under the margin, Pleiss et al. 2020); backdoored ones are first predicted
 as their true class and only later pulled to the target, so they are learned late and their probability
 path strays from that of their labelled class. Forgetting events and variability mark hard or ambiguous
-samples rather than wrong labels: they are reported but do not enter the combined score.
+samples rather than wrong labels: they are reported but do not enter the combined score. So is the
+representation outlier (spectral signature, Tran et al. 2018), which catches a backdoor that is learned
+at once (no dynamics to see) but misleads on small runs; sort by it alone to hunt such poisoning.
 """
 
 import numpy as np
@@ -20,6 +22,8 @@ SIGNALS = {
     "late_learning": "fraction of epochs before the sample is predicted as its label for good (1 = never)",
     "trajectory_outlier": "distance of the probability path from its labelled class's median path, "
                           "relative to that class's median distance",
+    "representation_outlier": "squared projection of the last epoch's representation on its labelled class's "
+                              "top principal direction, relative to the class median (spectral signature)",
 }
 COMBINED = ("low_confidence", "low_margin", "late_learning", "trajectory_outlier")
 
@@ -59,7 +63,22 @@ def compute_signals(run, indices=None, progress=None):
         "forgetting": (correct[:-1] & ~correct[1:]).sum(axis=0).astype(np.float64),
         "late_learning": first / len(epochs),
         "trajectory_outlier": _class_outliers(np.concatenate(paths, axis=1), labels),
+        "representation_outlier": _spectral(run.representations(epochs[-1]), indices, labels),
     }
+
+
+def _spectral(reps, indices, labels):
+    out = np.zeros(len(labels))
+    for c in np.unique(labels):
+        m = labels == c
+        x = np.asarray(reps[indices[m]], dtype=np.float64)
+        x -= x.mean(axis=0)
+        if len(x) < 2:
+            continue
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        score = (x @ vt[0]) ** 2
+        out[m] = score / max(float(np.median(score)), 1e-12)
+    return out
 
 
 def _class_outliers(paths, labels):

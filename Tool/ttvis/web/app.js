@@ -54,6 +54,7 @@ let playing = false, playTimer = null;
 let gallery = null;        // {kind, title, subtitle, items: [{index, note}]}
 let flipPair = null;       // predictions of the two shown epochs for the "flipped" filter
 let showToken = 0;
+let loading = false;        // a run is being opened: store changes are applied by loadRun itself
 const cache = new Map();
 
 function once(key, load) {
@@ -139,7 +140,8 @@ function ensureScenes(n) {
   for (const s of scenes) s.resize();
 }
 
-async function loadRun(name) {
+/** Open a run; `prefer` picks the method to show when it is built (else the URL's, else the first). */
+async function loadRun(name, prefer) {
   stopPlaying();
   run = null;
   cache.clear();
@@ -153,9 +155,11 @@ async function loadRun(name) {
   run = { name, meta, labels, split, classes, palette: classes.map((c) => hexToRgb(c.color)), counts };
   const s = store.get();
   const built = builtMethods();
-  const method = built.includes(s.method) ? s.method : built[0] || null;
+  const method = [prefer, s.method].find((m) => m && built.includes(m)) || built[0] || null;
   const epoch = method ? nearest(methodEpochs(method), s.epoch) : null;
+  loading = true;
   store.set({ run: name, method, epoch, sel: s.sel < labels.length ? s.sel : -1 });
+  loading = false;
   fillPickers();
   renderLegendUI();
   if (!method) {
@@ -401,7 +405,7 @@ async function build() {
       await new Promise((r) => setTimeout(r, BUILD_POLL_MS));
     }
     msg.textContent = `${m} built`;
-    if (run && run.name === name) { store.set({ method: m }); await loadRun(name); }
+    if (run && run.name === name) await loadRun(name, m);
   } catch (err) {
     msg.textContent = String(err.message || err);
   } finally {
@@ -434,7 +438,7 @@ const sceneHandlers = {
 };
 
 store.subscribe((s, changed) => {
-  if (!run || changed.has('run')) return;
+  if (!run || loading || changed.has('run')) return;
   if (changed.has('method') || changed.has('cmp')) { fillPickers(); showScenes(false); loadMetrics(); }
   else if (changed.has('epoch')) { showScenes(true); loadMetrics(); syncTimebar(); }
   if (['color', 'hide', 'split', 'correct', 'flipped'].some((k) => changed.has(k))) { applyColors(); renderLegendUI(); }

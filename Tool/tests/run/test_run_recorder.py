@@ -106,7 +106,7 @@ KILLER = textwrap.dedent("""
     import os, signal, sys
     import numpy as np, torch
     sys.path.insert(0, {tests!r})
-    from test_recorder import ToyNet, _data, _recorder
+    from test_run_recorder import ToyNet, _data, _recorder
     from ttvis import atomic
 
     x, y, split = _data()

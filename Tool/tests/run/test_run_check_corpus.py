@@ -123,6 +123,15 @@ DEFECTS = {
     "classic_model_without_class": ("classic", lambda r: (r / "Model/model.py").write_text(
         (r / "Model/model.py").read_text().replace("class TinyNet", "class OtherNet")),
         "Model/model.py", "no class named 'TinyNet'"),
+    "classic_model_constructor_fails": ("classic", lambda r: (r / "Model/model.py").write_text(
+        (r / "Model/model.py").read_text().replace("super().__init__()", "raise RuntimeError('needs a GPU')")),
+        "Model/model.py", "cannot construct TinyNet(): RuntimeError: needs a GPU"),
+    "model_py_without_class": ("imported", lambda r: (r / "model.py").write_text(
+        (r / "model.py").read_text().replace("class TinyNet", "class Renamed")), "model.py", "no class named"),
+    "model_checkpoint_missing": ("imported", lambda r: (r / (E.format(3) + "checkpoint.pt")).unlink(),
+                                 E.format(3) + "checkpoint.pt", "checkpoint is missing"),
+    "index_json_not_training_samples": ("imported", lambda r: (r / (E.format(1) + "index.json")).write_text("[0, 83]"),
+                                        E.format(1) + "index.json", "not training samples"),
     "classic_model_syntax_error": ("classic", lambda r: (r / "Model/model.py").write_text("def broken(:\n"),
                                    "Model/model.py", "cannot import model code"),
     "classic_truncated_checkpoint": ("classic", lambda r: _truncate(r / "Model/Epoch_5/subject_model.pth"),
@@ -144,10 +153,10 @@ SUBPROCESS = ["missing_run_folder", "bad_json", "labels_out_of_range", "truncate
 
 
 @pytest.fixture
-def damaged(request, tmp_path, digits_run, noisy_run, classic_run):
+def damaged(request, tmp_path, digits_run, noisy_run, classic_run, imported_run):
     """(run folder with one defect, expected file, expected problem)."""
     base, damage, file_part, problem = DEFECTS[request.param]
-    src = {"digits": digits_run, "noisy": noisy_run, "classic": classic_run}[base]
+    src = {"digits": digits_run, "noisy": noisy_run, "classic": classic_run, "imported": imported_run}[base]
     run = tmp_path / "run"
     shutil.copytree(src, run)
     target = damage(run)
@@ -165,11 +174,10 @@ def _assert_one_line(out, run, named, problem):
     assert summary == f"1 problem(s) in {run}"
 
 
-def test_valid_bases_pass(digits_run, noisy_run, classic_run):
+def test_valid_bases_pass(digits_run, noisy_run, classic_run, imported_run):
     """The corpus is made from runs that are valid, so each defect alone is what check reports."""
-    assert check_run(digits_run) == []
-    assert check_run(noisy_run) == []
-    assert check_run(classic_run) == []
+    for run in (digits_run, noisy_run, classic_run, imported_run):
+        assert check_run(run) == []
 
 
 def test_corpus_is_large():

@@ -1,0 +1,121 @@
+"""build_visualization and the train/evaluate commands: outputs, errors, resume after kill -9, quality floors."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ttvis.errors import RunError
+from ttvis.visualize.build import METHODS, build_visualization, parse_epochs
+
+TOOL = Path(__file__).resolve().parents[2]
+
+
+def cli(*args, **kw):
+    env = {**os.environ, "PYTHONPATH": str(TOOL)}
+    return subprocess.Popen([sys.executable, "-m", "ttvis", *map(str, args)], cwd=TOOL, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_methods_listed():
+    assert set(METHODS) == {"timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"}
+
+
+def test_parse_epochs():
+    assert parse_epochs("1,3-4", [1, 2, 3, 4, 5]) == [1, 3, 4]
+    assert parse_epochs(None, [2, 4]) == [2, 4]
+    with pytest.raises(ValueError, match="epochs"):
+        parse_epochs("7", [1, 2])
+    with pytest.raises(ValueError, match="epochs"):
+        parse_epochs("a-b", [1, 2])
+
+
+def test_bad_build_arguments(run_copy):
+    with pytest.raises(ValueError, match="method"):
+        build_visualization(run_copy, "isomap")
+    with pytest.raises(ValueError, match="grid"):
+        build_visualization(run_copy, "pca", grid=3)
+    with pytest.raises(ValueError, match="max_passes"):
+        build_visualization(run_copy, "timevis", max_passes=0)
+
+
+def test_missing_head_is_one_line_error(run_copy):
+    meta = json.loads((run_copy / "run.json").read_text())
+    meta["head"], meta["model"] = None, None
+    (run_copy / "run.json").write_text(json.dumps(meta))
+    with pytest.raises(RunError, match="head"):
+        build_visualization(run_copy, "timevis")
+    p = cli("train", run_copy, "--method", "dvi")
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 1 and len(err.strip().splitlines()) == 1 and "head" in err
+    assert not (run_copy / "visualize" / "dvi" / "params.json").exists()
+
+
+def test_other_settings_need_force(run_copy):
+    build_visualization(run_copy, "pca", epochs="5-6", grid=16, evaluate=False)
+    with pytest.raises(RunError, match="--force"):
+        build_visualization(run_copy, "pca", epochs="4-6", grid=16, evaluate=False)
+    store = build_visualization(run_copy, "pca", epochs="4-6", grid=16, evaluate=False, force=True)
+    assert store.epochs() == [4, 5, 6]
+
+
+def test_train_and_evaluate_commands(run_copy):
+    for method in ("pca", "umap"):
+        p = cli("train", run_copy, "--method", method, "--epochs", "5,6", "--grid", "32")
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err
+        assert "NN@15" in out
+    p = cli("evaluate", run_copy)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    assert "pca" in out and "umap" in out and "PPR" in out
+    doc = json.loads((run_copy / "visualize" / "evaluation.json").read_text())
+    assert doc["methods"]["pca"]["ppr_train"] is not None and doc["methods"]["umap"]["ppr_train"] is None
+    assert not (run_copy / "visualize" / "umap" / "epochs" / "epoch_5" / "territory.png").exists()
+
+
+def _train_args(run):
+    return ("train", run, "--method", "timevis", "--epochs", "4-6", "--grid", "32", "--no-metrics",
+            "--param", "max_passes=6", "--param", "tolerance=0", "--param", "samples_per_node=3")
+
+
+def test_resume_after_kill_equals_uninterrupted(digits_run, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(digits_run, a)
+    shutil.copytree(digits_run, b)
+    p = cli(*_train_args(a))
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+
+    p = cli(*_train_args(b))
+    checkpoint = b / "visualize" / "timevis" / "model" / "train" / "trainer.pt"
+    deadline = time.time() + 240
+    while not checkpoint.exists() and p.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert not (b / "visualize" / "timevis" / "params.json").exists(), "the build ended before it was killed"
+    p = cli(*_train_args(b))
+    assert p.wait(timeout=300) == 0, p.stderr.read()
+    for e in (4, 5, 6):
+        pa = np.load(a / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "positions.npy")
+        pb = np.load(b / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "positions.npy")
+        np.testing.assert_array_equal(pa, pb)
+        ta = (a / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "territory.png").read_bytes()
+        assert ta == (b / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "territory.png").read_bytes()
+
+
+def test_timevis_quality_floors(timevis_store):
+    summary = timevis_store.read_metrics()["summary"]
+    assert summary["ppr_train"] >= 0.9
+    assert summary["trust_train"] >= 0.85
+    params = timevis_store.read_params()
+    assert params["has_territory"] and params["boundary_space"] == "representation"
+    last = timevis_store.epochs()[-1]
+    assert (timevis_store.epoch_dir(last) / "territory.png").is_file()

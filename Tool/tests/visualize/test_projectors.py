@@ -1,0 +1,88 @@
+"""Every projector fits, transforms, inverse-transforms, and saves/loads back to identical outputs."""
+
+import numpy as np
+import pytest
+
+from ttvis.visualize.baselines import PCAPerEpoch, TSNEPerEpoch, UMAPPerEpoch, AlignedUMAPProjector
+from ttvis.visualize.dvi import DVI
+from ttvis.visualize.projector import Projector
+from ttvis.visualize.timevis import TimeVis
+
+FAST = {"hidden": [32, 32], "max_passes": 2, "samples_per_node": 2, "batch_size": 512}
+
+
+@pytest.mark.parametrize("cls, params", [(TimeVis, FAST), (DVI, FAST), (PCAPerEpoch, {})])
+def test_invertible_projector_round_trip(cls, params, small_epochs, tmp_path):
+    X, heads, _ = small_epochs
+    boundary = {e: x[:20] * 0.5 + x[20:40] * 0.5 for e, x in X.items()}
+    proj = cls(seed=3, **params).fit(X, heads=heads, boundary=boundary)
+    e = list(X)[-1]
+    Z = proj.transform(X[e], epoch=e)
+    assert Z.shape == (len(X[e]), 2) and Z.dtype == np.float32 and np.isfinite(Z).all()
+    back = proj.inverse_transform(Z, epoch=e)
+    assert back.shape == X[e].shape and np.isfinite(back).all()
+    # the round trip is closer to the data than the data's spread (the decoder learned something)
+    assert np.mean((back - X[e]) ** 2) < np.mean((X[e] - X[e].mean(0)) ** 2)
+
+    proj.save(tmp_path / "p")
+    again = Projector.load(tmp_path / "p")
+    assert type(again) is cls and again.get_params() == proj.get_params()
+    for ep in X:
+        np.testing.assert_array_equal(again.transform(X[ep], epoch=ep), proj.transform(X[ep], epoch=ep))
+        np.testing.assert_array_equal(again.inverse_transform(Z, epoch=ep), proj.inverse_transform(Z, epoch=ep))
+    with pytest.raises(ValueError, match="epoch"):
+        proj.transform(X[e], epoch=10_000)
+
+
+def test_timevis_training_is_deterministic(small_epochs):
+    X, heads, _ = small_epochs
+    a = TimeVis(seed=1, **FAST).fit(X, heads=heads)
+    b = TimeVis(seed=1, **FAST).fit(X, heads=heads)
+    e = list(X)[0]
+    np.testing.assert_array_equal(a.transform(X[e], epoch=e), b.transform(X[e], epoch=e))
+
+
+@pytest.mark.parametrize("cls", [TSNEPerEpoch, UMAPPerEpoch, AlignedUMAPProjector])
+def test_embedding_baselines(cls, small_epochs, tmp_path):
+    X, _, _ = small_epochs
+    X = {e: x[:120] for e, x in list(X.items())[:2]}
+    proj = cls(seed=0).fit(X)
+    for e, x in X.items():
+        assert proj.embeddings_[e].shape == (len(x), 2) and np.isfinite(proj.embeddings_[e]).all()
+    assert not proj.has_inverse
+    with pytest.raises(NotImplementedError):
+        proj.inverse_transform(np.zeros((1, 2), np.float32), epoch=list(X)[0])
+    proj.save(tmp_path / "p")
+    again = Projector.load(tmp_path / "p")
+    for e in X:
+        np.testing.assert_array_equal(again.embeddings_[e], proj.embeddings_[e])
+
+
+BAD = [
+    (TimeVis, "n_neighbors", 1), (TimeVis, "min_dist", -0.5), (TimeVis, "hidden", []),
+    (TimeVis, "negative_rate", 0), (TimeVis, "lr", 0.0), (TimeVis, "weight_decay", -1.0),
+    (TimeVis, "batch_size", 4), (TimeVis, "samples_per_node", 0), (TimeVis, "max_passes", 0),
+    (TimeVis, "patience", 0), (TimeVis, "tolerance", 2.0), (TimeVis, "reconstruction_weight", -1.0),
+    (TimeVis, "prediction_weight", float("nan")), (TimeVis, "seed", -1), (TimeVis, "device", "tpu"),
+    (TimeVis, "epoch_dim", -1), (TimeVis, "temporal_weight", -1.0), (TimeVis, "subset", "yes"),
+    (DVI, "temporal_penalty", -1.0), (DVI, "n_neighbors", "15"),
+    (UMAPPerEpoch, "n_neighbors", 0), (UMAPPerEpoch, "min_dist", -1.0), (TSNEPerEpoch, "perplexity", 0.5),
+    (AlignedUMAPProjector, "alignment_regularisation", -1.0), (PCAPerEpoch, "seed", 1.5),
+]
+
+
+@pytest.mark.parametrize("cls, name, value", BAD, ids=[f"{c.name}-{n}" for c, n, _ in BAD])
+def test_bad_parameter_is_named(cls, name, value, small_epochs):
+    X, _, _ = small_epochs
+    with pytest.raises(ValueError, match=name):
+        cls(**{name: value}).fit(X)
+
+
+def test_unknown_parameter_is_named():
+    with pytest.raises(ValueError, match="n_neighbours"):
+        TimeVis(n_neighbours=15)
+
+
+def test_bad_data_is_rejected():
+    with pytest.raises(ValueError, match=r"X\[1\]"):
+        PCAPerEpoch().fit({1: np.zeros((5, 3)), 2: np.zeros((5, 4))})
