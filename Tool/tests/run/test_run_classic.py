@@ -116,7 +116,58 @@ def test_import_stops_at_unreadable_epoch_keeping_earlier_ones(classic_copy, tmp
     assert check_run(dst) == [] and Run(dst).epochs == [1, 3]
 
 
+def test_import_with_failing_model_code_is_one_line(classic_copy, tmp_path, capsys):
+    """check probes only a few samples; a model failing later still gives one line at import."""
+    code = (classic_copy / "Model/model.py").read_text()
+    (classic_copy / "Model/model.py").write_text(code.replace(
+        "return self.fc(f)", "assert len(f) <= 4, 'batch too large'\n        return self.fc(f)"))
+    assert check_run(classic_copy) == []
+    assert cli.main(["import-classic", str(classic_copy), "--out", str(tmp_path / "out")]) == 1
+    err = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(err) == 1 and "Traceback" not in err[0]
+    assert f"{classic_copy / 'Model/model.py'}: TinyNet.feature()/prediction() fail: AssertionError" in err[0]
+
+
 def test_import_classic_checks_arguments(classic_run, tmp_path, capsys):
     assert cli.main(["import-classic", str(classic_run), str(tmp_path / "a"), "--out", str(tmp_path / "b")]) == 2
     assert cli.main(["import-classic", str(tmp_path / "nothing"), "--out", str(tmp_path / "c")]) == 1
     assert "config.json: file is missing" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shape, expected", [
+    ((5, 1, 8, 8), (5, 8, 8)), ((5, 3, 6, 6), (5, 6, 6, 3)), ((5, 6, 6, 3), (5, 6, 6, 3)),
+    ((5, 8, 8), (5, 8, 8)), ((5, 64), None), ((5, 3, 2, 2), None),
+])
+def test_images_from_classic_tensors(shape, expected):
+    from ttvis.run.classic import _images_from
+
+    data = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    images = _images_from(data)
+    if expected is None:
+        assert images is None
+        return
+    assert images.shape == expected and images.dtype == np.uint8
+    channels = images.reshape(-1, 1 if images.ndim == 3 else 3)
+    assert (channels.min(0) == 0).all() and (channels.max(0) == 255).all()  # per-channel min-max
+
+
+def test_recorder_with_model_py(tmp_path):
+    """The Recorder's model.py mode: feature()/prediction() of the user's class, head through its code."""
+    from ttvis.run.recorder import Recorder
+
+    (tmp_path / "net.py").write_text(CLASSIC_MODEL)
+    ns = {}
+    exec(CLASSIC_MODEL, ns)
+    model = ns["TinyNet"]()
+    x = torch.randn(30, 1, 8, 8)
+    rec = Recorder(tmp_path / "run", inputs=x, labels=np.arange(30) % 3, split=np.arange(30) % 4 == 0,
+                   classes=["a", "b", "c"], model_file=tmp_path / "net.py", model_class="TinyNet")
+    rec.record(model, 1)
+    assert check_run(tmp_path / "run") == []
+    run = Run(tmp_path / "run")
+    assert run.meta["model"] == {"file": "model.py", "class": "TinyNet"} and run.meta["head"] is None
+    with torch.no_grad():
+        expected = model(x).numpy()
+        z = run.head(1)(torch.from_numpy(np.array(run.representations(1)))).numpy()
+    np.testing.assert_allclose(run.logits(1), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(z, expected, rtol=1e-5, atol=1e-6)

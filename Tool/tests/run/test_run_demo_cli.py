@@ -81,7 +81,7 @@ def _listed_epochs(run):
 
 def test_demo_killed_then_rerun_completes(tmp_path):
     out = tmp_path / "killed"
-    epochs = 12
+    epochs = 6
     proc = subprocess.Popen([sys.executable, "-m", "ttvis", "demo", "--out", str(out), "--epochs", str(epochs)],
                             env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

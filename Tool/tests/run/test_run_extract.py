@@ -56,6 +56,17 @@ def test_extract_adds_epochs_that_only_have_a_checkpoint(stripped):
     assert check_run(stripped) == []
 
 
+def test_extract_lists_complete_but_unlisted_epoch(stripped):
+    """Killed after writing an epoch's outputs but before updating run.json: the rerun lists it."""
+    extract_run(stripped, progress=False)
+    meta = json.loads((stripped / "run.json").read_text())
+    meta["epochs"] = [1, 3]
+    (stripped / "run.json").write_text(json.dumps(meta))
+    assert check_run(stripped) == []  # a valid, shorter run meanwhile
+    assert extract_run(stripped, progress=False) == [5]
+    assert Run(stripped).epochs == [1, 3, 5]
+
+
 def test_extract_needs_model_code(digits_run, capsys):
     assert cli.main(["extract", str(digits_run)]) == 1
     err = capsys.readouterr().err.strip()

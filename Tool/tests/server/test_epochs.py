@@ -3,7 +3,7 @@
 import numpy as np
 
 from ttvis.run.reader import softmax
-from conftest import as_array
+from srvutil import as_array
 
 
 def probs(data_root, e):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import METHOD
+from srvutil import METHOD
 
 P = f"/api/runs/digits/methods/{METHOD}"
 
@@ -96,7 +96,7 @@ def escape_root(tmp_path, digits_run):
     """A root with symlinks that point outside it: a whole run, and a single file inside a run."""
     import shutil
 
-    from conftest import write_pca_visualization
+    from srvutil import write_pca_visualization
 
     root, outside = tmp_path / "root", tmp_path / "outside"
     root.mkdir()

@@ -6,7 +6,7 @@ import json
 import numpy as np
 from PIL import Image
 
-from conftest import GRID, METHOD, as_array
+from srvutil import GRID, METHOD, as_array
 
 BASE = f"/api/runs/digits/methods/{METHOD}"
 
@@ -64,7 +64,7 @@ def test_unbuilt_method_and_epoch(client, run_copy, tmp_path):
     """A method with only some epochs written answers 404 for the others."""
     import shutil
 
-    from conftest import write_pca_visualization
+    from srvutil import write_pca_visualization
     from ttvis.server import create_app
 
     root = tmp_path / "root"
@@ -85,7 +85,7 @@ def test_rewritten_positions_are_picked_up(run_copy, tmp_path):
     """The cache follows the files: a rebuilt epoch is served without restarting."""
     import shutil
 
-    from conftest import write_pca_visualization
+    from srvutil import write_pca_visualization
     from ttvis.server import create_app
     from ttvis.visualize.store import VisStore
 

@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from ttvis.palette import class_hex
-from conftest import METHOD, as_array
+from srvutil import METHOD, as_array
 
 
 def test_list_runs_only_real_runs(client, data_root):

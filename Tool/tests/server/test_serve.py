@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import requests
 
-from conftest import METHOD
+from srvutil import METHOD
 
 TOOL = Path(__file__).resolve().parents[2]
 REPO = TOOL.parent

@@ -5,9 +5,6 @@ import shutil
 import numpy as np
 import pytest
 
-# Small, fast projector settings for tests that check shapes and persistence rather than quality.
-FAST = {"hidden": [32, 32], "max_passes": 2, "samples_per_node": 2, "batch_size": 512}
-
 
 @pytest.fixture(scope="session")
 def small_epochs(digits_run):

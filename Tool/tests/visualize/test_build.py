@@ -83,7 +83,8 @@ def test_train_and_evaluate_commands(run_copy):
 
 def _train_args(run):
     return ("train", run, "--method", "timevis", "--epochs", "4-6", "--grid", "32", "--no-metrics",
-            "--param", "max_passes=6", "--param", "tolerance=0", "--param", "samples_per_node=3")
+            "--param", "max_passes=6", "--param", "tolerance=0", "--param", "samples_per_node=3",
+            "--param", "min_steps_per_pass=4")
 
 
 def test_resume_after_kill_equals_uninterrupted(digits_run, tmp_path):

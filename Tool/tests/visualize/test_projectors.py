@@ -8,7 +8,7 @@ from ttvis.visualize.dvi import DVI
 from ttvis.visualize.projector import Projector
 from ttvis.visualize.timevis import TimeVis
 
-FAST = {"hidden": [32, 32], "max_passes": 2, "samples_per_node": 2, "batch_size": 512}
+FAST = {"hidden": [32, 32], "max_passes": 2, "samples_per_node": 2, "batch_size": 512, "min_steps_per_pass": 4}
 
 
 @pytest.mark.parametrize("cls, params", [(TimeVis, FAST), (DVI, FAST), (PCAPerEpoch, {})])
@@ -61,7 +61,7 @@ def test_embedding_baselines(cls, small_epochs, tmp_path):
 BAD = [
     (TimeVis, "n_neighbors", 1), (TimeVis, "min_dist", -0.5), (TimeVis, "hidden", []),
     (TimeVis, "negative_rate", 0), (TimeVis, "lr", 0.0), (TimeVis, "weight_decay", -1.0),
-    (TimeVis, "batch_size", 4), (TimeVis, "samples_per_node", 0), (TimeVis, "max_passes", 0),
+    (TimeVis, "batch_size", 4), (TimeVis, "samples_per_node", 0), (TimeVis, "max_passes", 0), (TimeVis, "min_steps_per_pass", 0),
     (TimeVis, "patience", 0), (TimeVis, "tolerance", 2.0), (TimeVis, "reconstruction_weight", -1.0),
     (TimeVis, "prediction_weight", float("nan")), (TimeVis, "seed", -1), (TimeVis, "device", "tpu"),
     (TimeVis, "epoch_dim", -1), (TimeVis, "temporal_weight", -1.0), (TimeVis, "subset", "yes"),

@@ -13,6 +13,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 METHOD = "fixture"  # a hand-made visualization, independent of the engine
+MIRROR = "mirror"  # the same layout flipped left-right, as a second method
 TERRITORY_SIZE = 64
 RUN_NAME = "digits"
 
@@ -30,8 +31,9 @@ def territory_classes(epoch):
     return [(q + epoch) % 4 for q in range(4)]
 
 
-def write_visualization(run_path, method=METHOD):
-    """PCA of the last epoch's representations, applied to every epoch; quadrant territories."""
+def write_visualization(run_path, method=METHOD, mirror=False):
+    """PCA of the last epoch's representations, applied to every epoch; quadrant territories.
+    mirror=True flips x (a second method for side-by-side comparison)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
     from ttvis.visualize.store import VisStore
@@ -43,6 +45,8 @@ def write_visualization(run_path, method=METHOD):
     basis = vt[:2].T
     positions = {e: ((np.asarray(run.representations(e), dtype=np.float64) - mean) @ basis).astype(np.float32)
                  for e in run.epochs}
+    if mirror:
+        positions = {e: p * np.float32([-1, 1]) for e, p in positions.items()}
     allpos = np.concatenate(list(positions.values()))
     lo, hi = allpos.min(axis=0), allpos.max(axis=0)
     pad = 0.05 * (hi - lo)
@@ -70,6 +74,7 @@ def web_root(digits_run, tmp_path_factory):
     run_path = root / RUN_NAME
     shutil.copytree(digits_run, run_path, ignore=shutil.ignore_patterns("checkpoint.pt", "visualize"))
     positions = write_visualization(run_path)
+    write_visualization(run_path, MIRROR, mirror=True)
     return {"root": root, "run": run_path, "positions": positions}
 
 

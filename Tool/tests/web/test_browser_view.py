@@ -134,23 +134,31 @@ def test_slider_moves_frame_with_transition(page, server):
     assert "epoch 2" in page.inner_text("#epoch-label")
 
 
-def test_transition_is_interpolated(page, server, web_root):
+def test_transition_is_interpolated(page, server):
+    """Between two epochs a dot glides along the straight segment joining its two positions."""
     open_view(page, server, "epoch=6&speed=0.5")
-    i, _ = isolated_sample(page, min_gap=4)
+    pos6 = screen_positions(page)
+    page.mouse.move(2, 2)
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("window.ttvis.state.epoch === 5")
-    xs = []
+    page.wait_for_function("!window.ttvis.ready")
+    mids = []
     for _ in range(8):
-        page.wait_for_timeout(100)
-        xs.append(page.evaluate(f"[window.ttvis.project({i}).x, window.ttvis.project({i}).y]"))
+        page.wait_for_timeout(90)
+        mids.append(screen_positions(page))
     settle(page)
-    end = page.evaluate(f"[window.ttvis.project({i}).x, window.ttvis.project({i}).y]")
-    a, b = web_root["positions"][6][i], web_root["positions"][5][i]
-    s = page.evaluate("(() => { const sc = window.ttvis; return sc.toScreen(0, 0); })()")
-    # the dot passes through intermediate places on the segment between its two epochs' positions
-    distinct = {(round(x, 1), round(y, 1)) for x, y in xs + [end]}
-    assert len(distinct) >= 4, "position jumped instead of moving"
-    assert np.isfinite(a).all() and np.isfinite(b).all() and s is not None
+    pos5 = screen_positions(page)
+    moved = np.flatnonzero(np.linalg.norm(pos5 - pos6, axis=1) > 30)
+    assert len(moved) > 20
+    a, b = pos6[moved], pos5[moved]
+    ab = b - a
+    inside = 0
+    for m in mids:
+        t = ((m[moved] - a) * ab).sum(1) / (ab * ab).sum(1)
+        off = np.linalg.norm(a + t[:, None] * ab - m[moved], axis=1)
+        assert off.max() < 1.5, "a dot left the segment between its epochs"
+        inside += bool(((t > 0.05) & (t < 0.95)).all())
+    assert inside >= 2, "no frame caught the dots between their two positions"
 
 
 def test_click_opens_panel_with_label_and_image(page, server, web_root):
@@ -417,3 +425,55 @@ def test_fixture_view_screenshot(page, server):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "fixture_view.png"))
     assert (ARTIFACTS / "fixture_view.png").stat().st_size > 10000
+
+
+def test_flipped_filter_keeps_changed_predictions(page, server, web_root):
+    from ttvis.run.reader import Run
+
+    run = Run(web_root["run"])
+    changed = np.flatnonzero(run.predictions(3) != run.predictions(2))
+    open_view(page, server, "epoch=3&flipped=1")
+    assert "since epoch 2" in page.inner_text("#flipped-text")
+    shown = page.evaluate("Array.from({length: 1797}, (_, i) => window.ttvis.visible(i) ? i : -1).filter(i => i >= 0)")
+    assert shown == changed.tolist()
+
+
+def test_high_dpi_and_resize(browser, server):
+    ctx = browser.new_context(viewport={"width": 1000, "height": 700}, device_scale_factor=2)
+    page = ctx.new_page()
+    try:
+        open_view(page, server, "epoch=6")
+        size = page.evaluate("(() => { const c = document.querySelector('.scene canvas.gl'); const r = c.getBoundingClientRect();"
+                             " return [c.width, c.height, r.width, r.height]; })()")
+        assert abs(size[0] - 2 * size[2]) <= 1 and abs(size[1] - 2 * size[3]) <= 1, f"canvas not at device pixels: {size}"
+        p0 = page.evaluate("window.ttvis.project(0)")
+        page.set_viewport_size({"width": 1300, "height": 760})
+        page.wait_for_function(f"Math.abs(window.ttvis.project(0).x - {p0['x']}) > 1")
+        settle(page)
+        size2 = page.evaluate("(() => { const c = document.querySelector('.scene canvas.gl'); return [c.width, c.getBoundingClientRect().width]; })()")
+        assert size2[1] > size[2] and abs(size2[0] - 2 * size2[1]) <= 1
+        img = shot(page, clip=stage_box(page))
+        assert (np.abs(img - 255).max(axis=2) > 10).mean() > 0.3
+    finally:
+        ctx.close()
+
+
+def test_bad_url_values_fall_back_to_defaults(page, server):
+    open_view(page, server, "run=nope&method=zz&epoch=abc&color=purple&view=1,2&split=x&sel=-5")
+    s = page.evaluate("window.ttvis.state")
+    assert s["run"] == RUN_NAME and s["method"] == METHOD and s["epoch"] == 1
+    assert s["color"] == "label" and s["view"] is None and s["split"] == "all" and s["sel"] == -1
+    # an epoch the run lacks snaps to the nearest one it has
+    open_view(page, server, "epoch=99")
+    assert page.evaluate("window.ttvis.state.epoch") == 6
+
+
+def test_compare_two_methods_side_by_side(page, server):
+    open_view(page, server, "epoch=5&cmp=m:mirror")
+    assert page.evaluate("window.ttvis.scenes") == 2
+    assert "mirror" in page.inner_text("#scene-b .badge")
+    a, b = stage_box(page, 0), stage_box(page, 1)
+    for i in (0, 100, 1000):
+        pa, pb = page.evaluate(f"window.ttvis.project({i}, 0)"), page.evaluate(f"window.ttvis.project({i}, 1)")
+        assert abs((pa["x"] - a["x"]) - (b["x"] + b["width"] - pb["x"])) < 1.5, "second view does not show the mirrored method"
+        assert abs(pa["y"] - pb["y"]) < 1.5

@@ -264,7 +264,7 @@ def import_classic(src, dst, progress=True, batch_size=256):
     import torch
     from tqdm import tqdm
 
-    from ttvis.run.extract import compute_outputs, device
+    from ttvis.run.extract import device, model_outputs
     from ttvis.run.recorder import Recorder
 
     src, dst = Path(src).resolve(), Path(dst)
@@ -291,7 +291,8 @@ def import_classic(src, dst, progress=True, batch_size=256):
     for epoch in tqdm(todo, desc=f"importing {src.name}", unit="epoch", disable=not progress or not todo):
         model = run.model(epoch).to(dev)
         index = run.training_index(epoch)
-        reps, logits = compute_outputs(model, inputs, batch_size=batch_size, progress=False)
+        reps, logits = model_outputs(model, inputs, n_classes=len(run.classes), code=run.model_file,
+                                     class_name=run.net, epoch=epoch, batch_size=batch_size, progress=progress)
         files = {} if index is None else {INDEX: json.dumps(index.tolist()).encode()}
         rec.record(model, epoch, representations=reps, logits=logits, extra_files=files)
     return dst

@@ -58,13 +58,22 @@ def _epochs_with_checkpoints(run):
     return sorted(found | set(run.epochs))
 
 
-def _validate(run, epoch, reps, logits, where):
-    n, c = run.n, run.n_classes
-    if reps.shape[0] != n or logits.shape != (n, c):
-        raise RunError(where, f"model gives representations {reps.shape} and logits {logits.shape}; "
-                              f"expected ({n}, D) and ({n}, {c})")
+def model_outputs(model, inputs, *, n_classes, code, class_name, epoch, batch_size=256, progress=False):
+    """compute_outputs() for user model code: any failure or a wrong shape becomes a RunError naming
+    the model file, so users see one line instead of a traceback."""
+    try:
+        reps, logits = compute_outputs(model, inputs, batch_size=batch_size, progress=progress,
+                                       desc=f"epoch {epoch}")
+    except Exception as exc:
+        raise RunError(code, f"{class_name}.feature()/prediction() fail: "
+                             f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}") from None
+    n = len(inputs)
+    if reps.shape[0] != n or logits.shape != (n, n_classes):
+        raise RunError(code, f"{class_name} gives representations {reps.shape} and logits {logits.shape} at "
+                             f"epoch {epoch}; expected ({n}, D) and ({n}, {n_classes})")
     if not (np.isfinite(reps).all() and np.isfinite(logits).all()):
-        raise RunError(where, f"epoch {epoch}: the model produces NaN or inf")
+        raise RunError(code, f"{class_name} produces NaN or inf at epoch {epoch}")
+    return reps, logits
 
 
 def extract_run(run_path, force=False, progress=True, batch_size=256):
@@ -90,23 +99,18 @@ def extract_run(run_path, force=False, progress=True, batch_size=256):
         d = run.epoch_dir(e)
         return force or not ((d / layout.REPRESENTATIONS).is_file() and (d / layout.LOGITS).is_file())
 
-    todo = [e for e in _epochs_with_checkpoints(run) if missing(e)]
+    todo = [e for e in _epochs_with_checkpoints(run) if missing(e) or e not in run.epochs]
     dev = device()
     meta = dict(run.meta)
     for epoch in tqdm(todo, desc=f"extracting {run.name}", unit="epoch", disable=not progress or not todo):
         model = run.model(epoch).to(dev)
-        where = run.epoch_dir(epoch) / layout.CHECKPOINT
-        try:
-            reps, logits = compute_outputs(model, inputs, batch_size=batch_size, progress=progress)
-        except RunError:
-            raise
-        except Exception as exc:
-            raise RunError(run.path / spec["file"], f"{spec['class']}.feature()/prediction() fail: "
-                                                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}") from None
-        _validate(run, epoch, reps, logits, where)
+        reps, logits = model_outputs(model, inputs, n_classes=run.n_classes, code=run.path / spec["file"],
+                                     class_name=spec["class"], epoch=epoch, batch_size=batch_size,
+                                     progress=progress)
         dim = meta.get("representation_dim")
         if dim is not None and reps.shape[1] != dim:
-            raise RunError(where, f"representation dimension {reps.shape[1]} differs from representation_dim {dim}")
+            raise RunError(run.epoch_dir(epoch) / layout.CHECKPOINT,
+                           f"gives representations of dimension {reps.shape[1]}, run.json says {dim}")
         d = run.epoch_dir(epoch)
         atomic.write_npy(d / layout.REPRESENTATIONS, reps)
         atomic.write_npy(d / layout.LOGITS, logits)

@@ -6,6 +6,7 @@ server reads is resolved (symlinks followed) and must still lie under the root.
 
 import os
 import re
+from functools import lru_cache
 from pathlib import Path
 
 RUN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+=@,-]{0,199}$")
@@ -21,9 +22,14 @@ def check_run_name(name):
     return name
 
 
+@lru_cache(maxsize=32)
+def _real_root(root):
+    return os.path.realpath(root)
+
+
 def inside(root, path):
     """The resolved `path` if it lies under the resolved `root` (symlinks followed), else Refused."""
-    real_root = os.path.realpath(root)
+    real_root = _real_root(str(root))
     real = os.path.realpath(path)
     if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
         raise Refused(f"{path} is outside the data root")

@@ -32,18 +32,28 @@ class LRU:
         self.max_items = max(1, int(max_items))
         self._data = OrderedDict()
         self._lock = threading.Lock()
+        self._making = {}  # key -> lock held while one thread makes it; others wait instead of repeating
 
     def get_or_make(self, key, make):
         with self._lock:
             if key in self._data:
                 self._data.move_to_end(key)
                 return self._data[key]
-        value = make()  # outside the lock: loading may be slow; a duplicate load is harmless
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
+            making = self._making.setdefault(key, threading.Lock())
+        with making:  # loading may be slow: only this key waits, and only one thread loads it
+            with self._lock:
+                if key in self._data:
+                    self._data.move_to_end(key)
+                    return self._data[key]
+            try:
+                value = make()
+                with self._lock:
+                    self._data[key] = value
+                    while len(self._data) > self.max_items:
+                        self._data.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._making.pop(key, None)
         return value
 
     def drop(self, predicate):

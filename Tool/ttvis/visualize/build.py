@@ -197,3 +197,4 @@ def load_projector(run_path, method):
     if not (saved / "params.json").is_file():
         raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")
     return Projector.load(saved)
+

@@ -95,7 +95,7 @@ def compare(run_path):
         store = VisStore(run.path, method)
         doc = store.read_metrics()
         if not doc.get("summary") or set(doc.get("epochs", {})) != {str(e) for e in store.epochs()}:
-            boundary = _stored_boundary(store)
+            boundary = stored_boundary(store)
             doc = evaluate_store(run, store, boundary=boundary)
         params = store.read_params()
         out[method] = {**doc["summary"], "build_seconds": params.get("build_seconds"),
@@ -104,7 +104,8 @@ def compare(run_path):
     return out
 
 
-def _stored_boundary(store):
+def stored_boundary(store):
+    """Boundary samples a parametric build kept, {epoch: array}, or None."""
     folder = store.model_dir / "boundary"
     if not folder.is_dir():
         return None

@@ -15,17 +15,18 @@ from ttvis.visualize.training import EdgeTrainer, head_probabilities
 COMMON_DEFAULTS = {
     "n_neighbors": 15,            # kNN size of the fuzzy simplicial set
     "min_dist": 0.1,              # UMAP's a, b curve
-    "hidden": (128, 128),         # encoder widths (the decoder mirrors them)
+    "hidden": (64, 64),           # encoder widths (the decoder mirrors them)
     "negative_rate": 5,           # negatives per positive edge
-    "lr": 5e-3,
+    "lr": 1e-2,
     "weight_decay": 1e-5,
     "batch_size": 2048,           # edges per step
-    "samples_per_node": 6,        # edges sampled per graph node in one pass
-    "max_passes": 8,
+    "samples_per_node": 4,        # edges sampled per graph node in one pass
+    "min_steps_per_pass": 40,     # ... but at least this many batches (small graphs still converge)
+    "max_passes": 10,
     "patience": 2,                # early stop: passes without relative improvement >= tolerance
     "tolerance": 5e-3,
     "reconstruction_weight": 1.0,
-    "prediction_weight": 0.5,     # prediction preservation (0 turns it off)
+    "prediction_weight": 5.0,     # prediction preservation (0 turns it off)
     "seed": 0,
     "device": "auto",
 }
@@ -45,6 +46,7 @@ class ParametricProjector(Projector):
         self._check_float("weight_decay", 0.0, 1.0)
         self._check_int("batch_size", 16)
         self._check_float("samples_per_node", 0.0, low_open=True)
+        self._check_int("min_steps_per_pass", 1)
         self._check_int("max_passes", 1)
         self._check_int("patience", 1)
         self._check_float("tolerance", 0.0, 1.0)
@@ -89,7 +91,8 @@ class ParametricProjector(Projector):
         targets = head_probabilities(heads, nodes, E) if heads is not None and self.prediction_weight else None
         a, b = self._ab()
         return EdgeTrainer(model, nodes, E, rows, cols, w, a=a, b=b, lr=self.lr, weight_decay=self.weight_decay,
-                           batch_size=self.batch_size, pass_size=int(self.samples_per_node * len(nodes)),
+                           batch_size=self.batch_size, pass_size=max(int(self.samples_per_node * len(nodes)),
+                                                                 self.min_steps_per_pass * self.batch_size),
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,
                            negative_rate=self.negative_rate, reconstruction_weight=self.reconstruction_weight,
                            prediction_weight=self.prediction_weight, targets=targets, heads=heads,
@@ -107,7 +110,7 @@ class ParametricProjector(Projector):
         with torch.no_grad():
             model.eval()
             for s in range(0, len(X), batch):
-                x = torch.from_numpy(X[s:s + batch]).to(dev)
+                x = torch.tensor(X[s:s + batch]).to(dev)
                 out.append(model.encode(x, torch.full((len(x),), j, dtype=torch.long, device=dev)).cpu())
         return torch.cat(out).numpy() if out else np.empty((0, 2), np.float32)
 

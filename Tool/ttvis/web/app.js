@@ -72,8 +72,9 @@ const territoryOf = (m, e) => (run.meta.methods[m].has_territory
   ? once(`t|${run.name}|${m}|${e}`, () => data.territory(run.name, m, e).catch(() => null)) : Promise.resolve(null));
 const sampleOf = (i) => once(`s|${run.name}|${i}`, () => data.sample(run.name, i));
 const trajectoryOf = (m, i) => once(`j|${run.name}|${m}|${i}`, () => data.trajectory(run.name, m, i));
-const thumbScale = () => Math.max(1, Math.round(THUMB_TARGET_PX / (run.meta.image?.shape?.[0] || 28)));
-const imageSrc = (i, px = THUMB_TARGET_PX) => api.imageURL(run.name, i, Math.max(1, Math.round(px / (run.meta.image?.shape?.[0] || 28))));
+/** URL of sample i's image scaled to about px pixels, or null when the run keeps no images. */
+const imageSrc = (i, px = THUMB_TARGET_PX) => (run.meta.image
+  ? api.imageURL(run.name, i, Math.max(1, Math.round(px / Math.max(...run.meta.image.shape.slice(0, 2))))) : null);
 
 // -- messages ------------------------------------------------------------------------------
 function message(text, kind = 'info') {

@@ -28,7 +28,7 @@ export function fromURL(search) {
   const int = (v) => (v !== null && /^-?\d+$/.test(v) ? parseInt(v, 10) : null);
   if (int(q.get('epoch')) !== null) s.epoch = int(q.get('epoch'));
   if (COLORS.includes(q.get('color'))) s.color = q.get('color');
-  if (int(q.get('sel')) !== null) s.sel = int(q.get('sel'));
+  if (int(q.get('sel')) !== null && int(q.get('sel')) >= 0) s.sel = int(q.get('sel'));
   if (q.get('hide')) s.hide = q.get('hide').split(',').map(Number).filter(Number.isInteger);
   if (SPLITS.includes(q.get('split'))) s.split = q.get('split');
   if (CORRECT.includes(q.get('correct'))) s.correct = q.get('correct');

@@ -14,7 +14,7 @@ export function renderGallery(root, items, opts) {
     h('div', { class: 'grid' }, shown.map((it) => h('figure', {
       class: `thumb${it.index === opts.selected ? ' on' : ''}`, title: `#${it.index}${it.note ? ' · ' + it.note : ''}`,
       'data-index': it.index, onclick: () => opts.onPick(it.index),
-    }, h('img', { src: opts.imageSrc(it.index), loading: 'lazy', alt: `#${it.index}` }),
+    }, opts.imageSrc(it.index) ? h('img', { src: opts.imageSrc(it.index), loading: 'lazy', alt: `#${it.index}` }) : h('div', { class: 'noimg' }, '·'),
     h('figcaption', {}, it.note ? `${it.index} · ${it.note}` : `${it.index}`)))),
   );
   root.hidden = false;

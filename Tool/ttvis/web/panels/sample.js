@@ -26,7 +26,7 @@ export function renderSample(root, info, opts) {
     h('div', { class: 'panel-head' }, h('h2', {}, `Sample #${info.index}`),
       h('button', { class: 'icon', title: 'Close (Esc)', onclick: opts.onClose }, '×')),
     h('div', { class: 'sample-top' },
-      h('img', { class: 'sample-image', src: opts.imageSrc, alt: `image of sample ${info.index}` }),
+      opts.imageSrc ? h('img', { class: 'sample-image', src: opts.imageSrc, alt: `image of sample ${info.index}` }) : null,
       h('dl', {},
         h('dt', {}, 'label'), h('dd', { class: 'label-name', style: { color: cls(info.label).color } }, info.label_name),
         h('dt', {}, 'split'), h('dd', {}, info.split),

@@ -1,0 +1,175 @@
+"""Benchmark of the visualization engine: every method on (a) the digits demo run and (b) a 10k MNIST
+demo run (skipped when ../shared/data/mnist10k.npz is absent), side by side with umap-learn fitted per
+epoch in the same process. Prints a table per run and writes JSON to Tool/bench/results/.
+
+    python Tool/bench/bench_visualize.py            # full: all methods, digits 20 epochs + MNIST 10 epochs
+    python Tool/bench/bench_visualize.py --quick    # digits 6 epochs, timevis/dvi/pca/umap only, no MNIST
+
+Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
+timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
+samples TimeVis fits on (the training split of each epoch).
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+BENCH = Path(__file__).resolve().parent
+TOOL = BENCH.parent
+sys.path.insert(0, str(TOOL))
+RESULTS = BENCH / "results"
+MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
+ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
+
+
+def make_runs(args):
+    from ttvis.demo.train import make_demo_run
+
+    runs = {"digits": make_demo_run(RESULTS / "runs" / f"digits_{args.digits_epochs}", epochs=args.digits_epochs,
+                                    seed=0, progress=True)}
+    if args.no_mnist or args.quick:
+        print("MNIST run skipped (--quick or --no-mnist)")
+    elif not MNIST.is_file():
+        print(f"MNIST run skipped: {MNIST} is absent")
+    else:
+        runs["mnist10k"] = make_demo_run(RESULTS / "runs" / f"mnist10k_{args.mnist_epochs}", data=MNIST,
+                                         epochs=args.mnist_epochs, seed=0, progress=True)
+    return runs
+
+
+def warm_up():
+    """Compile numba code (umap-learn, pynndescent) once, so neither side pays it in its timing."""
+    import umap
+
+    from ttvis.visualize.timevis import TimeVis
+
+    X = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+    umap.UMAP(n_epochs=20).fit_transform(X)
+    TimeVis(max_passes=1, samples_per_node=1).fit({1: X, 2: X})
+
+
+def umap_baseline(run):
+    """umap-learn fitted on each epoch's training samples: total seconds and last-epoch NN@15."""
+    import umap
+
+    from ttvis.visualize import metrics as M
+
+    total, last = 0.0, None
+    for e in run.epochs:
+        X = np.asarray(run.representations(e), np.float32)[run.train_idx]
+        t = time.perf_counter()
+        Y = umap.UMAP(n_neighbors=15, min_dist=0.1, n_jobs=-1).fit_transform(X)
+        total += time.perf_counter() - t
+        last = (X, Y)
+    nn = M.nn_preservation(*last)["15"]["count"]
+    return {"seconds": round(total, 2), "per_epoch_seconds": round(total / len(run.epochs), 2), "nn15_train": nn}
+
+
+def territory_seconds(run, store):
+    """Median seconds of one 256 x 256 territory of the last epoch (decode -> head -> colours)."""
+    from ttvis.visualize import territory
+    from ttvis.visualize.build import load_projector
+
+    proj = load_projector(run.path, store.method)
+    e = store.epochs()[-1]
+    head, extent = run.head(e), store.read_extent()
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        territory.paint(lambda Z: proj.decode_tensor(Z, e), head, extent, run.n_classes, width=256)
+        times.append(time.perf_counter() - t)
+    return round(float(np.median(times)), 4)
+
+
+def bench_run(name, path, methods, seed):
+    from ttvis.run.reader import Run
+    from ttvis.visualize.build import build_visualization
+    from ttvis.visualize.evaluate import evaluate_store, stored_boundary
+
+    run = Run(path)
+    print(f"\n== {name}: {run.n} samples ({len(run.train_idx)} train), {len(run.epochs)} epochs, "
+          f"dim {run.dim}")
+    print("umap-learn per-epoch fits (baseline) ...", flush=True)
+    base = umap_baseline(run)
+    print(f"   {base['seconds']:.1f} s ({base['per_epoch_seconds']:.2f} s/epoch), NN@15 {base['nn15_train']:.2f}")
+    out = {"run": name, "n": run.n, "n_train": int(len(run.train_idx)), "epochs": len(run.epochs),
+           "umap_baseline": base, "methods": {}}
+    for method in methods:
+        print(f"{method} ...", flush=True)
+        t = time.perf_counter()
+        store = build_visualization(run.path, method, seed=seed, force=True, evaluate=False)
+        build = time.perf_counter() - t
+        t = time.perf_counter()
+        summary = evaluate_store(run, store, boundary=stored_boundary(store))["summary"]
+        res = {"build_seconds": round(build, 2), "metrics_seconds": round(time.perf_counter() - t, 2), **summary}
+        if store.read_params().get("has_territory"):
+            res["territory_256_seconds"] = territory_seconds(run, store)
+        res["build_vs_umap"] = round(build / base["seconds"], 3)
+        res["nn15_vs_umap"] = round(summary["nn15_train"] / base["nn15_train"], 3) if base["nn15_train"] else None
+        out["methods"][method] = res
+        print(f"   build {build:.1f} s, NN@15 {summary['nn15_train']:.2f}, PPR {summary.get('ppr_train')}", flush=True)
+    print_table(out)
+    return out
+
+
+COLS = [("build s", "build_seconds", "{:.1f}"), ("x umap", "build_vs_umap", "{:.2f}"),
+        ("NN@15", "nn15_train", "{:.2f}"), ("x umap", "nn15_vs_umap", "{:.2f}"),
+        ("PPR train", "ppr_train", "{:.3f}"), ("PPR test", "ppr_test", "{:.3f}"),
+        ("temporal", "temporal_train", "{:.3f}"), ("top-5", "top5_train", "{:.3f}"),
+        ("trust", "trust_train", "{:.3f}"), ("territory s", "territory_256_seconds", "{:.3f}"),
+        ("metrics s", "metrics_seconds", "{:.1f}")]
+
+
+def print_table(res):
+    base = res["umap_baseline"]
+    rows = [["method"] + [c[0] for c in COLS]]
+    rows.append(["umap-learn/epoch", f"{base['seconds']:.1f}", "1.00", f"{base['nn15_train']:.2f}", "1.00"]
+                + ["-"] * (len(COLS) - 4))
+    for m, r in res["methods"].items():
+        rows.append([m] + ["-" if r.get(k) is None else f.format(r[k]) for _, k, f in COLS])
+    w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    print(f"\n{res['run']} (NN@15, PPR, trust: last epoch; temporal, top-5: mean over epochs; train split)")
+    for i, r in enumerate(rows):
+        print("  ".join(c.ljust(w[j]) if j == 0 else c.rjust(w[j]) for j, c in enumerate(r)))
+        if i == 0:
+            print("  ".join("-" * x for x in w))
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="small scale: digits 6 epochs, four methods, no MNIST")
+    p.add_argument("--methods", default=None, help=f"comma-separated subset of {','.join(ALL)}")
+    p.add_argument("--digits-epochs", type=int, default=None)
+    p.add_argument("--mnist-epochs", type=int, default=10)
+    p.add_argument("--no-mnist", action="store_true")
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if args.digits_epochs is None:
+        args.digits_epochs = 6 if args.quick else 20
+    methods = args.methods.split(",") if args.methods else (
+        ["timevis", "dvi", "pca", "umap"] if args.quick else ALL)
+    bad = [m for m in methods if m not in ALL]
+    if bad:
+        p.error(f"unknown methods {bad}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    import torch
+
+    print(f"torch {torch.__version__}, device {'cuda' if torch.cuda.is_available() else 'cpu'}")
+    runs = make_runs(args)
+    warm_up()
+    results = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "quick": args.quick, "runs": []}
+    for name, path in runs.items():
+        results["runs"].append(bench_run(name, path, methods, args.seed))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for fname in (f"visualize_{stamp}.json", "visualize_latest.json"):
+        (RESULTS / fname).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"\nresults: {RESULTS / 'visualize_latest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
