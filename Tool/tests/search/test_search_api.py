@@ -66,6 +66,8 @@ def test_suspicious_route(client, noisy_run):
     hits = sum(s["index"] in bad for s in body["samples"])
     assert hits >= 3 * 30 * len(bad) / len(run.train_idx)
     assert client.get(f"/api/runs/{noisy_run.name}/suspicious?k=0").status_code == 400
+    every = client.get(f"/api/runs/{noisy_run.name}/suspicious?k=10000").get_json()["samples"]
+    assert sorted(s["index"] for s in every) == run.train_idx.tolist()
 
 
 def test_search_answers_503_when_another_process_holds_the_database(noisy_run, tmp_path):

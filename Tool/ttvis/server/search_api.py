@@ -16,6 +16,7 @@ from ttvis.server.store import get_run, get_store
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
 
 MAX_K = 1000
+MAX_SUSPICIOUS = 10000
 
 
 class SearchService:
@@ -71,7 +72,7 @@ def search(run):
         abort_json(400, "parameter 'sample' is required")
     sample = sample_arg(r, request.args["sample"])
     epoch = epoch_arg(r, request.args["epoch"]) if request.args.get("epoch") else r.epochs[-1]
-    k = int_arg("k", default=10, lo=1, hi=min(MAX_K, max(1, r.n - 1)))
+    k = int_arg("k", default=10, lo=1, hi=MAX_K)  # fewer come back when fewer samples match
     space = _choice("space", SPACES) or "representation"
     split = _choice("split", ("train", "test"))
     label = int_arg("label", default=-1, lo=0, hi=r.n_classes - 1) if request.args.get("label") else None
@@ -102,7 +103,7 @@ def _unavailable(message):
 @bp.get("/suspicious")
 def suspicious(run):
     r = get_run(run)
-    k = int_arg("k", default=50, lo=1, hi=r.n)
+    k = int_arg("k", default=50, lo=1, hi=MAX_SUSPICIOUS)  # at most the number of training samples come back
     store = get_store()
     sig = store.signature(run, layout.RUN_JSON)
 

@@ -35,7 +35,7 @@ def evaluate_store(run, store, *, projector=None, boundary=None):
         if projector.has_inverse and run.has_head:
             with torch.no_grad():
                 head = run.head(e)
-                dec = projector.decode_tensor(torch.from_numpy(Y), e)
+                dec = projector.decode_tensor(torch.tensor(Y), e)
                 decoded_pred = head.to(dec.device)(dec).argmax(1).cpu().numpy()
         original_pred = run.predictions(e)
         B = None if boundary is None else boundary.get(e)

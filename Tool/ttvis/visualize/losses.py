@@ -25,13 +25,16 @@ def reconstruction(x_normalised, x_hat_normalised):
     return F.mse_loss(x_hat_normalised, x_normalised)
 
 
-def prediction_preservation(logits_hat, target_probs, temperature=1.0):
-    """KL(head(x) || head(decode(encode(x)))): keeps the classifier's verdict through the round trip.
+def prediction_preservation(logits_hat, target_probs):
+    """KL(head(x) || head(decode(encode(x)))) plus cross-entropy to head(x)'s top class.
 
-    Not in the published methods; it lifts the prediction preservation rate near class boundaries.
+    Not in the published methods. The KL part keeps the classifier's whole verdict through the round
+    trip; the cross-entropy part insists on its top class, which is what the prediction preservation
+    rate counts (on the digits demo it lifts PPR from about .95 to .97 for a small loss in NN@15).
     """
-    logq = F.log_softmax(logits_hat / temperature, dim=1)
-    return F.kl_div(logq, target_probs, reduction="batchmean")
+    logq = F.log_softmax(logits_hat, dim=1)
+    return (F.kl_div(logq, target_probs, reduction="batchmean")
+            + F.nll_loss(logq, target_probs.argmax(1)))
 
 
 def parameter_drift(model, previous, weight):

@@ -84,7 +84,7 @@ class ParametricProjector(Projector):
     @staticmethod
     def _stats(X):
         mean = X.mean(0)
-        scale = float(np.sqrt(((X - mean) ** 2).sum(1).mean())) or 1.0
+        scale = float(np.sqrt(((X - mean) ** 2).mean())) or 1.0  # per-entry RMS: predicting the mean costs 1
         return mean.astype(np.float32), scale
 
     def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None):

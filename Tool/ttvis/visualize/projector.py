@@ -46,7 +46,8 @@ class Projector:
             setattr(self, key, params.get(key, value))
 
     def get_params(self):
-        return {k: getattr(self, k) for k in self.defaults}
+        """Parameters in their JSON form (tuples as lists), as save() writes them."""
+        return _jsonable({k: getattr(self, k) for k in self.defaults})
 
     # -- validation helpers ---------------------------------------------------------------
     def _validate_params(self):
@@ -143,11 +144,7 @@ class Projector:
         klass = PROJECTORS[doc["projector"]] if cls is Projector else cls
         if klass.name != doc["projector"]:
             raise ValueError(f"{path} holds a {doc['projector']} projector, not {klass.name}")
-        params = doc["params"]
-        for k, v in params.items():
-            if isinstance(klass.defaults.get(k), tuple) and isinstance(v, list):
-                params[k] = tuple(v)
-        self = klass(**params)
+        self = klass(**doc["params"])
         self.epochs_, self.dim_ = [int(e) for e in doc["epochs"]], int(doc["dim"])
         state = torch.load(path / "state.pt", map_location="cpu", weights_only=True)
         self._load_state(state, doc["meta"])
