@@ -3,7 +3,10 @@
 Each run is a demo run with --label-noise 0.05 and --backdoor 0.03 (digits; mnist10k too when
 ../shared/data/mnist10k.npz or --mnist exists). Precision@K (K = number of injected training samples)
 is printed side by side for:
-- ours: `ttvis suspicious` (training dynamics over all epochs);
+- ours: `ttvis suspicious`: neighbour label disagreement (k = 10) in input space and averaged over the
+  sample's group in the last epoch's representation space, with the training dynamics over all epochs
+  as one more vote; also each family alone (dynamics only: the mean rank of the combined dynamic
+  signals; neighbours only: the two disagreements, ties broken by the dynamics);
 - cleanlab, final epoch: `find_label_issues` given the final epoch's probabilities of the training
   samples (in-sample: the model was trained on those labels); its flagged samples first (by
   self-confidence), then the rest by label quality score, so it too ranks every sample;
@@ -54,7 +57,7 @@ def out_of_sample_probs(reps, labels, seed=0):
 
 def evaluate(run_path):
     from ttvis.run.reader import Run
-    from ttvis.suspicious import SIGNALS, compute_signals, rank_suspicious
+    from ttvis.suspicious import SIGNALS, compute_signals, dynamics_score, rank_suspicious
 
     run = Run(run_path)
     train = run.train_idx
@@ -86,11 +89,17 @@ def evaluate(run_path):
     cl_oos = score(order, time.perf_counter() - t, flagged=flagged,
                    flagged_precision=round(float(bad[order[:flagged]].mean()), 4) if flagged else None)
 
+    t = time.perf_counter()
     signals = compute_signals(run)
+    seconds = time.perf_counter() - t
+    dynamics = dynamics_score(signals)
+    families = {"ours_dynamics_only": score(np.argsort(-dynamics, kind="stable"), seconds),
+                "ours_neighbours_only": score(np.lexsort((-dynamics, -(signals["neighbour_disagreement"]
+                                                                       + signals["group_disagreement"]))), seconds)}
     alone = {name: score(np.argsort(-signals[name], kind="stable"), 0.0)["precision_at_k"] for name in SIGNALS}
     return {"run": run.name, "epochs": len(run.epochs), "n_train": int(len(train)), "k": k,
             "injected": {kind: int(m.sum()) for kind, m in kinds.items()}, "base_rate": round(k / len(train), 4),
-            "ours": ours, "cleanlab_final_epoch": cl_final, "cleanlab_out_of_sample": cl_oos,
+            "ours": ours, **families, "cleanlab_final_epoch": cl_final, "cleanlab_out_of_sample": cl_oos,
             "signals_alone_precision_at_k": alone}
 
 
@@ -119,7 +128,8 @@ def main(argv=None):
         make_demo_run(path, data=data, epochs=a.epochs, seed=a.seed, label_noise=0.05, backdoor=0.03)
         results.append(evaluate(path))
 
-    cols = [("ours", "ours"), ("cleanlab, final epoch", "cleanlab_final_epoch"),
+    cols = [("ours", "ours"), ("  dynamics only", "ours_dynamics_only"),
+            ("  neighbours only", "ours_neighbours_only"), ("cleanlab, final epoch", "cleanlab_final_epoch"),
             ("cleanlab, out-of-sample", "cleanlab_out_of_sample")]
     for r in results:
         print(f"\n{r['run']}: {r['n_train']} training samples, K = {r['k']} injected {r['injected']}, "

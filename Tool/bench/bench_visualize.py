@@ -29,8 +29,10 @@ ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
 def make_runs(args):
     from ttvis.demo.train import make_demo_run
 
-    runs = {"digits": make_demo_run(RESULTS / "runs" / f"digits_{args.digits_epochs}", epochs=args.digits_epochs,
-                                    seed=0, progress=True)}
+    runs = {}
+    if not args.no_digits:
+        runs["digits"] = make_demo_run(RESULTS / "runs" / f"digits_{args.digits_epochs}", epochs=args.digits_epochs,
+                                       seed=0, progress=True)
     if args.no_mnist or args.quick:
         print("MNIST run skipped (--quick or --no-mnist)")
     elif not MNIST.is_file():
@@ -146,6 +148,7 @@ def main(argv=None):
     p.add_argument("--digits-epochs", type=int, default=None)
     p.add_argument("--mnist-epochs", type=int, default=10)
     p.add_argument("--no-mnist", action="store_true")
+    p.add_argument("--no-digits", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.digits_epochs is None:

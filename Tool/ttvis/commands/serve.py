@@ -19,9 +19,12 @@ def add_arguments(p):
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.add_argument("--cors", default=None, metavar="ORIGINS",
                    help="allow cross-origin requests from these comma-separated origins ('*' for any)")
+    p.add_argument("--milvus", default=None, metavar="URI",
+                   help="Milvus for similarity search: a Milvus Lite file or a server such as http://127.0.0.1:19530 "
+                        "(default: TTVIS_MILVUS_URI, else <root>/.milvus/ttvis.db)")
 
 
-def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None):
+def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=None):
     """A ready waitress server for `root`; RunError with one clear line if the root or port is unusable."""
     import errno
 
@@ -39,7 +42,10 @@ def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None):
 
     from ttvis.server import create_app
 
-    app = create_app({"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors})
+    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors}
+    if milvus:
+        config["MILVUS_URI"] = milvus
+    app = create_app(config)
     try:
         server = create_server(app, host=host, port=port, threads=threads, ident="ttvis")
     except OSError as exc:
@@ -57,7 +63,7 @@ def url_of(server):
 
 
 def run(args):
-    server = make_server(args.root, args.host, args.port, args.threads, args.cors)
+    server = make_server(args.root, args.host, args.port, args.threads, args.cors, args.milvus)
     print(f"ttvis: serving {server.data_root} at {url_of(server)}  (Ctrl+C stops)",
           flush=True)
     try:

@@ -1,5 +1,6 @@
 """Configuration keys of the server and their defaults (override via create_app(test_config))."""
 
+import os
 from pathlib import Path
 
 from ttvis.paths import default_data_root
@@ -8,7 +9,8 @@ from ttvis.paths import default_data_root
 def defaults():
     return {
         "DATA_ROOT": str(default_data_root()),  # the folder holding one sub-folder per run
-        "MILVUS_URI": None,  # default: <DATA_ROOT>/.milvus/ttvis.db
+        # a Milvus Lite file or a server URI (http://host:19530); default: <DATA_ROOT>/.milvus/ttvis.db
+        "MILVUS_URI": os.environ.get("TTVIS_MILVUS_URI") or None,
         "CORS_ORIGINS": None,  # None/"" = same-origin only; "*" or a list / comma-separated origins
         "CACHE_ITEMS": 256,  # entries in the LRU of loaded arrays and encoded payloads
     }

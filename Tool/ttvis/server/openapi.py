@@ -37,6 +37,12 @@ def _png(description):
     return {"description": description, "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
 
 
+def _with_unavailable(path_item):
+    """Search needs Milvus, which may be locked by another process or unreachable."""
+    path_item["get"]["responses"]["503"] = {**ERROR, "description": "Milvus is unavailable or locked by another process"}
+    return path_item
+
+
 def _get(summary, ok, params=(), errors=True):
     op = {"summary": summary, "parameters": list(params), "responses": {"200": ok, **(ERRORS if errors else {})}}
     if ok.get("content", {}).get("application/octet-stream") or "image/png" in ok.get("content", {}):
@@ -109,7 +115,7 @@ PATHS = {
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
                                "409": {**ERROR, "description": "a build is already running for this run"},
                                "503": {**ERROR, "description": "the visualization engine is not installed"}}}},
-    "/api/runs/{run}/search": _get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
+    "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),
         [RUN, _query("sample", {"type": "integer", "minimum": 0}, "query sample index", required=True),
@@ -118,7 +124,7 @@ PATHS = {
          _query("space", {"type": "string", "enum": ["representation", "trajectory"]}, "what is compared"),
          _query("split", {"type": "string", "enum": ["train", "test"]}, "only this split"),
          _query("label", {"type": "integer", "minimum": 0}, "only this label"),
-         _query("prediction", {"type": "integer", "minimum": 0}, "only this prediction")]),
+         _query("prediction", {"type": "integer", "minimum": 0}, "only this prediction")])),
     "/api/runs/{run}/suspicious": _get("Samples ranked by how suspicious their training dynamics look", _json(
         "ranking", {"type": "object", "properties": {"signals": {"type": "array", "items": {"type": "string"}},
                                                      "samples": {"type": "array", "items": {"type": "object"}}}}),

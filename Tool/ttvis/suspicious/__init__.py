@@ -4,4 +4,4 @@
 """
 
 from ttvis.suspicious.signals import COMBINED, SIGNALS, compute_signals  # noqa: F401
-from ttvis.suspicious.rank import combined_score, rank_suspicious  # noqa: F401
+from ttvis.suspicious.rank import combined_score, dynamics_score, rank_suspicious  # noqa: F401

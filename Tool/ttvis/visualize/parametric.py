@@ -20,7 +20,7 @@ COMMON_DEFAULTS = {
     "lr": 1e-2,
     "weight_decay": 1e-5,
     "batch_size": 2048,           # edges per step
-    "samples_per_node": 4,        # edges sampled per graph node in one pass
+    "samples_per_node": 3,        # edges sampled per graph node in one pass
     "min_steps_per_pass": 40,     # ... but at least this many batches (small graphs still converge)
     "max_passes": 10,
     "patience": 2,                # early stop: passes without relative improvement >= tolerance

@@ -17,7 +17,7 @@ class TimeVis(ParametricProjector):
     name = "timevis"
     defaults = {**COMMON_DEFAULTS,
                 "epoch_dim": 8,            # size of the learned epoch embedding (0: plain TimeVis)
-                "temporal_weight": 3.0,    # weight of temporal edges relative to spatial ones
+                "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones
                 "subset": False}           # k-center greedy subset of each epoch's samples in the graph
 
     def _validate_params(self):
