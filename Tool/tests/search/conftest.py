@@ -27,6 +27,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.fixture
+def unused_port():
+    """A loopback port nothing listens on (as of now)."""
+    return free_port()
+
+
 @pytest.fixture(scope="module")
 def milvus_server(tmp_path_factory):
     """URI of a `milvus-lite server` started on a free loopback port; stopped afterwards."""

@@ -27,13 +27,12 @@ def test_index_and_search_through_a_server_uri(milvus_server, digits_run, knn):
     assert client.list_partitions(index.rep_collection) == before
 
 
-def test_unreachable_server_gives_one_clear_line():
+def test_unreachable_server_gives_one_clear_line(unused_port):
     import pytest
 
     from ttvis.search import MilvusUnavailable
-    from conftest import free_port  # noqa: F401  (pytest puts this folder on sys.path)
 
-    uri = f"http://127.0.0.1:{free_port()}"
+    uri = f"http://127.0.0.1:{unused_port}"
     with pytest.raises(MilvusUnavailable) as err:
         connect(uri, timeout=3)
     assert uri in str(err.value) and "\n" not in str(err.value)

@@ -1,13 +1,11 @@
 """Starting a visualization build from the API and following its progress."""
 
-import importlib.util
 import shutil
 import time
 
 import numpy as np
 import pytest
 
-ENGINE = importlib.util.find_spec("ttvis.visualize.build") is not None
 
 
 @pytest.fixture
@@ -34,22 +32,13 @@ def test_build_bad_requests(build_client):
     assert c.post("/api/runs/r/methods/pca/build", data="[1]", content_type="application/json").status_code == 400
     assert c.post("/api/runs/r/methods/Bad.Name/build").status_code == 404
     assert c.get("/api/runs/r/methods/Bad.Name/build").status_code == 404
-    if ENGINE:
-        assert c.post("/api/runs/r/methods/no-such-method/build").status_code == 404
-        r = c.post("/api/runs/r/methods/pca/build", data="{oops", content_type="application/json")
-        assert r.status_code == 400 and r.get_json()["error"]
-        r = c.post("/api/runs/r/methods/pca/build", json={"force": "yes"})
-        assert r.status_code == 400 and "force" in r.get_json()["error"]
+    assert c.post("/api/runs/r/methods/no-such-method/build").status_code == 404
+    r = c.post("/api/runs/r/methods/pca/build", data="{oops", content_type="application/json")
+    assert r.status_code == 400 and r.get_json()["error"]
+    r = c.post("/api/runs/r/methods/pca/build", json={"force": "yes"})
+    assert r.status_code == 400 and "force" in r.get_json()["error"]
 
 
-@pytest.mark.skipif(ENGINE, reason="the visualization engine is installed")
-def test_build_without_engine_is_503(build_client):
-    c, _ = build_client
-    r = c.post("/api/runs/r/methods/pca/build")
-    assert r.status_code == 503 and "engine" in r.get_json()["error"]
-
-
-@pytest.mark.skipif(not ENGINE, reason="the visualization engine is not installed yet")
 def test_build_pca_in_background(build_client):
     c, root = build_client
     r = c.post("/api/runs/r/methods/pca/build", json={"force": False})

@@ -62,7 +62,9 @@ def write_visualization(run_path, method=METHOD, mirror=False):
             r0, c0 = (q // 2) * half, (q % 2) * half
             cls[r0:r0 + half, c0:c0 + half] = c
         store.write_territory(e, territory_rgb(colors)[cls], cls, np.full((S, S), 0.5))
-        store.write_epoch_metrics(e, {"nn_15": 0.5 + 0.01 * e, "ppr": 0.9, "temporal": 0.7})
+        fake = {"nn": {"15": {"count": 7.5 + 0.1 * e, "fraction": (7.5 + 0.1 * e) / 15}}, "boundary": None,
+                "ppr": None, "trustworthiness": 0.9, "temporal_ranking": 0.7}  # the engine's layout, made-up values
+        store.write_epoch_metrics(e, {"train": fake, "test": fake})
     store.write_metrics({"summary": {"nn_15": 0.55}})
     return positions
 
@@ -78,13 +80,14 @@ def web_root(digits_run, tmp_path_factory):
     return {"root": root, "run": run_path, "positions": positions}
 
 
-def serve(root):
-    """Start the real ttvis server (waitress) over `root` on a free loopback port: (url, stop)."""
+def serve(root, **config):
+    """Start the real ttvis server (waitress) over `root` on a free loopback port: (url, stop).
+    `config` adds app settings (e.g. MILVUS_URI)."""
     from waitress import create_server
 
     from ttvis.server import create_app
 
-    app = create_app({"DATA_ROOT": str(root), "TESTING": True})
+    app = create_app({"DATA_ROOT": str(root), "TESTING": True, **config})
     srv = create_server(app, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -109,6 +112,28 @@ def bare_server(digits_run, tmp_path):
     shutil.copytree(digits_run, tmp_path / RUN_NAME, ignore=shutil.ignore_patterns("checkpoint.pt", "visualize"))
     url, stop = serve(tmp_path)
     yield url
+    stop()
+
+
+@pytest.fixture
+def unsearchable_server(web_root, tmp_path):
+    """The fixture data served with a Milvus database path that cannot be opened (search answers 503)."""
+    url, stop = serve(web_root["root"], MILVUS_URI=str(tmp_path / "not-a-database.txt"))
+    yield url
+    stop()
+
+
+@pytest.fixture(scope="session")
+def timevis_server(digits_run, tmp_path_factory):
+    """The digits demo run with a real TimeVis visualization built by the engine (~20 s, paid once)."""
+    from ttvis.visualize.build import build_visualization
+
+    root = tmp_path_factory.mktemp("timevis")
+    run_path = root / RUN_NAME
+    shutil.copytree(digits_run, run_path, ignore=shutil.ignore_patterns("visualize"))
+    build_visualization(run_path, "timevis", seed=0)
+    url, stop = serve(root)
+    yield {"url": url, "run": run_path}
     stop()
 
 

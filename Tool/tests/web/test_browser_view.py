@@ -410,11 +410,80 @@ def test_build_button_builds_and_shows_a_method(page, bare_server):
     i, (x, y) = isolated_sample(page, min_gap=6)
     page.mouse.click(float(x), float(y))
     page.wait_for_selector("#sample-panel:not([hidden]) .sample-image")
+
+
+def metric_table(page):
+    """{row label: {split: cell text}} and {row label: tooltip} of the metrics panel."""
+    rows = page.evaluate("""Array.from(document.querySelectorAll('#metrics tbody tr')).map(tr => [
+        tr.dataset.metric, tr.title, Object.fromEntries(Array.from(tr.querySelectorAll('td')).map(td => [td.dataset.split, td.textContent]))])""")
+    return {r[0]: r[2] for r in rows}, {r[0]: r[1] for r in rows}
+
+
+def test_demo_view_with_timevis(page, timevis_server):
+    """The digits demo with a real TimeVis visualization, five epochs in, one sample selected: the
+    metrics panel shows that epoch's real numbers, and the screenshot is kept for people to look at."""
+    import json
+
+    from ttvis.run.reader import Run
+
+    run = Run(timevis_server["run"])
+    epoch = run.epochs[-2]
+    labels, preds = run.labels, run.predictions(epoch)
+    pick = int(np.flatnonzero((labels == preds) & (run.split == 1))[0])  # a correctly predicted test sample
+    open_view(page, timevis_server["url"], f"method=timevis&epoch={epoch}&sel={pick}")
+    page.wait_for_selector("#sample-panel:not([hidden]) .sample-image")
     page.wait_for_function("document.querySelector('.sample-image').complete")
-    page.mouse.move(2, 2)
+    page.wait_for_selector("#metrics tbody tr")
     settle(page)
+
+    truth = json.loads((timevis_server["run"] / "visualize" / "timevis" / "epochs" / f"epoch_{epoch}" / "metrics.json").read_text())
+    cells, tips = metric_table(page)
+    for split in ("train", "test"):
+        assert cells["NN@15"][split] == f"{truth[split]['nn']['15']['count']:.1f}/15"
+        assert cells["PPR"][split] == f"{truth[split]['ppr']:.3f}"
+        assert cells["trustworthiness"][split] == f"{truth[split]['trustworthiness']:.3f}"
+        assert cells["temporal ranking"][split] == f"{truth[split]['temporal_ranking']:.3f}"
+    assert all(len(t) > 30 for t in tips.values()), "every metric explains itself in a tooltip"
+    assert len(page.query_selector_all("#metrics tr")) <= 7, "the metrics panel should stay compact"
+
+    img = shot(page, clip=stage_box(page))
+    assert (np.abs(img - 255).max(axis=2) > 10).mean() > 0.5, "territories should cover the map"
+    assert "epoch 5" in page.inner_text("#epoch-label") or f"epoch {epoch}" in page.inner_text("#epoch-label")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo_view.png"))
+
+
+def test_fixture_metrics_table(page, server):
+    """The hand-made fixture's metrics: rows it has values for, a dash where a split lacks one."""
+    open_view(page, server, "epoch=3")
+    page.wait_for_selector("#metrics tbody tr")
+    cells, _ = metric_table(page)
+    assert set(cells) == {"NN@15", "trustworthiness", "temporal ranking"}  # PPR and boundary are null
+    assert cells["NN@15"] == {"train": "7.8/15", "test": "7.8/15"}
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('#metrics td').textContent === '7.9/15'")
+
+
+def test_search_failure_is_shown_in_the_panel(page, unsearchable_server):
+    """A search the server cannot answer (its Milvus database path is unusable) shows the server's reason."""
+    open_view(page, unsearchable_server, "epoch=6&sel=10")
+    page.wait_for_selector("#sample-panel:not([hidden])")
+    held = []
+    page.route("**/search?*", lambda route: held.append(route))  # hold the request to see the pending state
+    page.click("text=Similar now")
+    page.wait_for_selector("#gallery-panel:not([hidden]) .spinner")
+    assert "indexing / searching" in page.inner_text("#gallery-panel")
+    page.wait_for_function("window.ttvis.searching")
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    page.wait_for_selector("#gallery-panel .panel-error")
+    text = page.inner_text("#gallery-panel .panel-error")
+    api = page.evaluate(f"fetch('/api/runs/{RUN_NAME}/search?sample=10&epoch=6&k=20').then(async r => [r.status, (await r.json()).error])")
+    assert api[0] == 503
+    assert "503" in text and api[1] in text
+    assert page.query_selector("#gallery-panel .spinner") is None
+    assert page.evaluate("window.ttvis.searching") is False
 
 
 def test_fixture_view_screenshot(page, server):

@@ -1,7 +1,10 @@
-"""Rank a run's training samples by how suspicious their training dynamics look (likely wrong labels,
-poisoned samples): low confidence in the given label, small area under the margin, late learning and a
-probability path unlike the rest of its class; forgetting events, variability and a representation
-outlier score (spectral signature, for backdoors learned at once) are shown too.
+"""Rank a run's training samples by how suspicious they look (likely wrong labels, poisoned samples).
+
+Each sample's 10 nearest training samples in input space vote when they carry another label, and so do
+those of its group in the last epoch's representations; the training dynamics (low confidence in the
+given label, small area under the margin, late learning, a probability path unlike the rest of its
+class) add one more vote that orders ties. Forgetting events, variability and a representation-outlier
+score are shown too.
 
   ttvis suspicious training_dynamic/noisy                  # the 20 most suspicious samples
   ttvis suspicious training_dynamic/noisy --top 100 --json suspicious.json
@@ -9,7 +12,7 @@ outlier score (spectral signature, for backdoors learned at once) are shown too.
 
 from pathlib import Path
 
-HELP = "rank training samples by suspicious training dynamics (mislabelled, poisoned)"
+HELP = "rank training samples likely to be mislabelled or poisoned"
 
 
 def add_arguments(p):
@@ -39,7 +42,8 @@ def run(args):
     known = _known_bad(run_)
     names = ranking["signals"]
     short = {"low_confidence": "lowconf", "variability": "var", "low_margin": "-aum", "forgetting": "forget",
-             "late_learning": "late", "trajectory_outlier": "traj", "representation_outlier": "repr"}
+             "late_learning": "late", "trajectory_outlier": "traj", "representation_outlier": "repr",
+             "neighbour_disagreement": "nbr", "group_disagreement": "group"}
     head = f"{'rank':>4} {'index':>6} {'label':>8} {'score':>6} " + " ".join(f"{short.get(n, n):>7}" for n in names)
     print(head + ("  known" if known else ""))
     for s in ranking["samples"]:

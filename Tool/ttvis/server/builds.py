@@ -76,11 +76,9 @@ def init_app(app):
 
 
 def _engine():
-    """The engine's build function and method list; 503 when the engine is not installed."""
-    try:
-        from ttvis.visualize.build import METHODS, build_visualization
-    except ImportError as exc:
-        abort_json(503, f"visualization engine unavailable ({exc})")
+    """The engine's build function and method list (imported on first build: it loads torch and umap)."""
+    from ttvis.visualize.build import METHODS, build_visualization
+
     return build_visualization, list(METHODS)
 
 

@@ -113,8 +113,7 @@ PATHS = {
                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
                      "type": "object", "properties": {"force": {"type": "boolean"}}}}}},
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
-                               "409": {**ERROR, "description": "a build is already running for this run"},
-                               "503": {**ERROR, "description": "the visualization engine is not installed"}}}},
+                               "409": {**ERROR, "description": "a build is already running for this run"}}}},
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),

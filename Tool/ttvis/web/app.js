@@ -7,7 +7,7 @@ import { TERRITORY_OPACITY } from './layers/territory.js';
 import { hexToRgb, visibleMask, dotColors } from './colors.js';
 import { showHover } from './panels/hover.js';
 import { renderSample, THUMB_TARGET_PX } from './panels/sample.js';
-import { renderGallery } from './panels/gallery.js';
+import { renderGallery, renderGalleryStatus } from './panels/gallery.js';
 import { renderLegend } from './panels/legend.js';
 import { renderMetrics } from './panels/metrics.js';
 import { h } from './panels/dom.js';
@@ -29,7 +29,7 @@ const view = new View(store.get().view);
 /** Read-only hook for tests and benchmarks: state, screen positions, frame counter. */
 const hook = {
   territoryOpacity: TERRITORY_OPACITY,
-  frames: 0, firstFrameMs: null, pending: 0, error: null, bench: null,
+  frames: 0, firstFrameMs: null, pending: 0, error: null, bench: null, searching: false,
   get state() { return store.get(); },
   get ready() { return this.pending === 0 && !!run && scenes.length > 0 && scenes.every((s) => !s.animating && s.next); },
   get scenes() { return scenes.length; },
@@ -318,6 +318,7 @@ function centerOn(i) {
 }
 
 function showGallery(g) {
+  if (!g || g.kind !== 'search') { searchToken++; hook.searching = false; }  // a newer panel replaces a pending search
   gallery = g;
   if (!g) { $('gallery-panel').hidden = true; applyEmphasis(); return; }
   renderGallery($('gallery-panel'), g.items, {
@@ -327,17 +328,32 @@ function showGallery(g) {
   applyEmphasis();
 }
 
+let searchToken = 0;
+/** Nearest neighbours of sample i. The first search of an epoch can take minutes (the database indexes
+ * it), so the panel says so with a spinner, and shows the server's error text if the search fails. */
 async function similar(i, space) {
-  const s = store.get();
+  const s = store.get(), token = ++searchToken;
+  const title = `Similar to #${i}`;
+  const what = space === 'trajectory' ? 'training trajectory' : `representation at epoch ${s.epoch}`;
+  const onClear = () => { searchToken++; showGallery(null); };
+  gallery = null;
+  applyEmphasis();
+  renderGalleryStatus($('gallery-panel'), { title, subtitle: what, pending: 'indexing / searching… (the first search of an epoch indexes it)', onClear });
+  hook.searching = true;
   try {
-    message('searching…');
     const r = await data.search(run.name, { sample: i, epoch: s.epoch, k: SEARCH_K, space });
-    message('');
+    if (token !== searchToken) return;
     showGallery({
-      kind: 'search', title: `Similar to #${i}`, subtitle: `${space === 'trajectory' ? 'training trajectory' : `representation at epoch ${r.epoch}`}, k=${r.k}`,
+      kind: 'search', title, subtitle: `${space === 'trajectory' ? 'training trajectory' : `representation at epoch ${r.epoch}`}, k=${r.k}`,
       items: r.ids.map((id, k) => ({ index: id, note: `d=${Number(r.distances[k]).toPrecision(3)}` })),
     });
-  } catch (err) { fail(err); }
+  } catch (err) {
+    if (token !== searchToken) return;
+    const status = err.status ? ` (${err.status})` : '';
+    renderGalleryStatus($('gallery-panel'), { title, subtitle: what, error: `Search failed${status}: ${err.message || err}`, onClear });
+  } finally {
+    if (token === searchToken) hook.searching = false;
+  }
 }
 
 async function showSuspicious() {

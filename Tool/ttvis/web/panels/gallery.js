@@ -19,3 +19,15 @@ export function renderGallery(root, items, opts) {
   );
   root.hidden = false;
 }
+
+/** The gallery panel while its items are on the way (pending) or after they failed (error text). */
+export function renderGalleryStatus(root, { title, subtitle, pending, error, onClear }) {
+  root.replaceChildren(
+    h('div', { class: 'panel-head' }, h('h2', {}, title),
+      h('button', { class: 'icon', title: 'Clear', onclick: onClear }, '×')),
+    subtitle ? h('div', { class: 'caption' }, subtitle) : null,
+    pending ? h('div', { class: 'pending', role: 'status' }, h('span', { class: 'spinner' }), pending) : null,
+    error ? h('div', { class: 'panel-error', role: 'alert' }, error) : null,
+  );
+  root.hidden = false;
+}
