@@ -21,3 +21,16 @@ def rel(path, root=None):
         except ValueError:
             pass
     return str(path)
+
+
+class Problems(list):
+    """One-line problems found by a check, each distinct message once (one root cause, one line)."""
+
+    def attempt(self, fn, *args):
+        """Call fn(*args); on RunError record its line and return None."""
+        try:
+            return fn(*args)
+        except RunError as exc:
+            if str(exc) not in self:  # e.g. model code failing the same way for every epoch
+                self.append(str(exc))
+        return None

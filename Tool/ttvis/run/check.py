@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ttvis.errors import RunError
+from ttvis.errors import Problems, RunError
 from ttvis.run import layout
 from ttvis.run.reader import Run, read_json, read_npy
 
@@ -22,15 +22,8 @@ def check_run(path) -> list:
         run = Run(path)
     except RunError as exc:
         return [str(exc)]
-    problems = []
-
-    def attempt(fn, *a):
-        try:
-            return fn(*a)
-        except RunError as exc:
-            if str(exc) not in problems:  # e.g. model code failing the same way for every epoch
-                problems.append(str(exc))
-        return None
+    problems = Problems()
+    attempt = problems.attempt
 
     n, c = run.n, run.n_classes
     labels = attempt(_check_labels, run, n, c)
@@ -49,7 +42,7 @@ def check_run(path) -> list:
         d = attempt(_check_epoch, run, epoch, n, c, dim, head_ok, split)
         if d is not None and dim is None:
             dim = d
-    return problems
+    return list(problems)
 
 
 def _check_head_source(run):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ttvis.errors import RunError
+from ttvis.errors import Problems, RunError
 from ttvis.run import layout
 from ttvis.run.reader import read_json
 
@@ -192,15 +192,8 @@ def check_classic(path) -> list:
         run = ClassicRun(path)
     except RunError as exc:
         return [str(exc)]
-    problems = []
-
-    def attempt(fn, *a):
-        try:
-            return fn(*a)
-        except RunError as exc:
-            if str(exc) not in problems:  # e.g. model code failing the same way for every epoch
-                problems.append(str(exc))
-        return None
+    problems = Problems()
+    attempt = problems.attempt
 
     model_ok = attempt(lambda: run.model_class) is not None
     data_ok = attempt(lambda: run.train) is not None and attempt(lambda: run.test) is not None
@@ -221,7 +214,7 @@ def check_classic(path) -> list:
         if model is not None and data_ok and not probed:  # the code is shared: run it once on a few samples
             probed = True
             attempt(_try_forward, run, model, run.train[0][:4].float(), run.model_file)
-    return problems
+    return list(problems)
 
 
 def _images_from(data):

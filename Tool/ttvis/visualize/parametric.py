@@ -27,7 +27,6 @@ COMMON_DEFAULTS = {
     "tolerance": 5e-3,
     "reconstruction_weight": 1.0,
     "prediction_weight": 5.0,     # prediction preservation (0 turns it off)
-    "warmup_passes": 0,           # first passes train the UMAP term alone (layout before inverse)
     "seed": 0,
     "device": "auto",
 }
@@ -53,7 +52,6 @@ class ParametricProjector(Projector):
         self._check_float("tolerance", 0.0, 1.0)
         self._check_float("reconstruction_weight", 0.0)
         self._check_float("prediction_weight", 0.0)
-        self._check_int("warmup_passes", 0)
         self._check_int("seed", 0)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
@@ -97,8 +95,7 @@ class ParametricProjector(Projector):
                                                                  self.min_steps_per_pass * self.batch_size),
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,
                            negative_rate=self.negative_rate, reconstruction_weight=self.reconstruction_weight,
-                           prediction_weight=self.prediction_weight, warmup_passes=self.warmup_passes,
-                           targets=targets, heads=heads,
+                           prediction_weight=self.prediction_weight, targets=targets, heads=heads,
                            penalty=penalty, seed=seed, device=resolve_device(self.device))
 
     # -- transform through a model ---------------------------------------------------------

@@ -21,7 +21,7 @@ class EdgeTrainer:
 
     def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
                  max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
-                 warmup_passes=0, targets=None, heads=None, penalty=None, seed=0, device="cpu"):
+                 targets=None, heads=None, penalty=None, seed=0, device="cpu"):
         self.model = model.to(device)
         self.device = device
         self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -35,7 +35,6 @@ class EdgeTrainer:
         self.max_passes, self.patience, self.tolerance = int(max_passes), int(patience), float(tolerance)
         self.negative_rate = int(negative_rate)
         self.rw, self.pw = float(reconstruction_weight), float(prediction_weight)
-        self.warmup = int(warmup_passes)
         self.targets = None if targets is None else torch.as_tensor(targets, dtype=torch.float32, device=device)
         self.heads = [h.to(device).eval().requires_grad_(False) for h in heads] if heads is not None else None
         self.penalty = penalty
@@ -65,9 +64,9 @@ class EdgeTrainer:
 
     # -- loop -----------------------------------------------------------------------------------
     def done(self):
-        if len(self.history) >= self.max_passes:
+        h = self.history
+        if len(h) >= self.max_passes:
             return True
-        h = self.history[self.warmup:]  # the loss changes meaning when the other terms join
         if len(h) > self.patience:
             best_before = min(h[:-self.patience])
             if min(h[-self.patience:]) > best_before * (1 - self.tolerance):
@@ -85,21 +84,21 @@ class EdgeTrainer:
             p = len(self.history)
             for group in self.opt.param_groups:
                 group["lr"] = self._lr(p)
-            self.history.append(self._one_pass(warm=p < self.warmup))
+            self.history.append(self._one_pass())
             if checkpoint is not None:
                 self.save(checkpoint)
             if on_pass is not None:
                 on_pass(len(self.history), self.max_passes, self.history[-1])
         return self.history
 
-    def _one_pass(self, warm=False):
+    def _one_pass(self):
         self.model.train()
         u = torch.rand(self.pass_size, generator=self.gen, dtype=torch.float64).to(self.device) * self.cum[-1]
         edges = torch.searchsorted(self.cum, u).clamp_max_(len(self.cum) - 1)
         total, count = 0.0, 0
         for s in range(0, len(edges), self.batch_size):
             e = edges[s:s + self.batch_size]
-            loss = self._loss(self.rows[e], self.cols[e], warm)
+            loss = self._loss(self.rows[e], self.cols[e])
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
@@ -107,14 +106,12 @@ class EdgeTrainer:
             count += len(e)
         return total / max(count, 1)
 
-    def _loss(self, h, t, warm=False):
-        """UMAP term, plus reconstruction and prediction terms once the warm-up passes are over (the
-        layout forms first, then the decoder learns to invert it)."""
+    def _loss(self, h, t):
         m = self.model
         eh, et = self.E[h], self.E[t]
         zh, zt = m.encode(self.X[h], eh), m.encode(self.X[t], et)
         loss = losses.umap_cross_entropy(zh, zt, self.a, self.b, self.negative_rate, generator=self.gen)
-        if (self.rw or self.pw) and not warm:
+        if self.rw or self.pw:
             xhat_n = m.decode_normalised(zh, eh)
             if self.rw:
                 loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
