@@ -469,14 +469,19 @@ def test_search_failure_is_shown_in_the_panel(page, unsearchable_server):
     open_view(page, unsearchable_server, "epoch=6&sel=10")
     page.wait_for_selector("#sample-panel:not([hidden])")
     held = []
-    page.route("**/search?*", lambda route: held.append(route))  # hold the request to see the pending state
+    is_search = lambda url: "/search?" in url  # noqa: E731
+    page.route(is_search, lambda route: held.append(route))  # hold the request to see the pending state
     page.click("text=Similar now")
     page.wait_for_selector("#gallery-panel:not([hidden]) .spinner")
     assert "indexing / searching" in page.inner_text("#gallery-panel")
     page.wait_for_function("window.ttvis.searching")
-    while not held:
+    for _ in range(250):
+        if held:
+            break
         page.wait_for_timeout(20)
+    assert held, "the page sent no search request"
     held[0].continue_()
+    page.unroute(is_search)
     page.wait_for_selector("#gallery-panel .panel-error")
     text = page.inner_text("#gallery-panel .panel-error")
     api = page.evaluate(f"fetch('/api/runs/{RUN_NAME}/search?sample=10&epoch=6&k=20').then(async r => [r.status, (await r.json()).error])")
