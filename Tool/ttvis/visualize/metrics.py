@@ -20,12 +20,7 @@ def nn_preservation(X, Y, ks=KS):
     kmax = min(max(ks), len(X) - 1)
     hi, _ = knn(X, kmax, exclude_self=True)
     lo, _ = knn(Y, kmax, exclude_self=True)
-    out = {}
-    for k in ks:
-        kk = min(k, kmax)
-        c = float(_overlap(hi[:, :kk], lo[:, :kk]).mean())
-        out[str(k)] = {"count": c, "fraction": c / kk}
-    return out
+    return _shared_neighbours(hi, lo, ks, kmax)
 
 
 def boundary_preservation(X, Y, XB, YB, ks=KS):
@@ -35,6 +30,11 @@ def boundary_preservation(X, Y, XB, YB, ks=KS):
     kmax = min(max(ks), len(XB))
     hi, _ = cross_knn(X, XB, kmax)
     lo, _ = cross_knn(Y, YB, kmax)
+    return _shared_neighbours(hi, lo, ks, kmax)
+
+
+def _shared_neighbours(hi, lo, ks, kmax):
+    """{k: {"count", "fraction"}} from neighbour index lists sorted nearest first."""
     out = {}
     for k in ks:
         kk = min(k, kmax)
