@@ -124,13 +124,10 @@ class ClassicRun:
     def _tensor(self, rel):
         import torch
 
+        from ttvis.run.model_code import load_torch_file
+
         p = self.path / rel
-        if not p.is_file():
-            raise RunError(p, "file is missing")
-        try:
-            t = torch.load(p, map_location="cpu", weights_only=True)
-        except Exception as exc:
-            raise RunError(p, f"unreadable tensor file ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        t = load_torch_file(p, missing="file is missing", unreadable="unreadable tensor file")
         if isinstance(t, np.ndarray):
             t = torch.from_numpy(t)
         if not torch.is_tensor(t):

@@ -47,14 +47,19 @@ def load_model(model_path, class_name, checkpoint_path):
     return model.eval()
 
 
-def load_state_dict(path):
+def load_torch_file(path, *, missing, unreadable):
+    """torch.load with tensors only (no pickled code); any failure becomes one RunError line."""
     path = Path(path)
     if not path.is_file():
-        raise RunError(path, "checkpoint is missing")
+        raise RunError(path, missing)
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise RunError(path, f"unreadable checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        raise RunError(path, f"{unreadable} ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+
+
+def load_state_dict(path):
+    state = load_torch_file(path, missing="checkpoint is missing", unreadable="unreadable checkpoint")
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict):
