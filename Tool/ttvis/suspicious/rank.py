@@ -21,6 +21,7 @@ from sklearn.neighbors import NearestNeighbors
 from ttvis.suspicious.signals import COMBINED, NEIGHBOURS, analyse_signals
 
 CONFIRMED = ("wrong_label", "poisoned")
+RESEMBLANCE = 0.5  # (measured: raises or keeps the bench runs' precision) weight of the marks' trajectory neighbours against the score (in [0, 1])
 
 
 def dynamics_score(signals, use=COMBINED):
@@ -65,7 +66,7 @@ def ranking(analysis, marks=None, top=None):
         resemblance = _resemblance(analysis, marked)
         for j, m in marked.items():
             group[j] = 2 if m["mark"] in CONFIRMED else 0
-        score = np.where(group == 1, score + resemblance, score)
+        score = np.where(group == 1, score + RESEMBLANCE * resemblance, score)
     order = np.lexsort((-score, -group))
     if top is not None:
         order = order[:top]
