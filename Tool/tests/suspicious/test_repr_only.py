@@ -37,12 +37,16 @@ def test_each_ranked_sample_says_why(repr_only_run):
     assert any(r.startswith(f"{votes} of 10 neighbours in the representations") for r in top["reasons"]), top
 
 
-def test_spectral_groups_find_a_small_separated_cluster_only():
-    """A class with a tight, far-off cluster of 15 gets them (and only them) flagged; a plain class none."""
+def test_spectral_groups_flag_a_cluster_that_emerged_in_training_only():
+    """A tight cluster of 15 set far apart by the last epoch is flagged; the same cluster already apart in the
+    first epoch (a style the class always had) is not, nor is anything in a plain class."""
     rng = np.random.default_rng(0)
-    reps = rng.normal(0, 1, (200, 8))
+    first = rng.normal(0, 1, (200, 8))
     labels = np.repeat([0, 1], 100)
-    reps[85:100] = rng.normal(0, 0.3, (15, 8)) + 12 * np.eye(8)[0]
-    score, size = _spectral_groups(reps, labels)
+    last = first.copy()
+    last[85:100] = rng.normal(0, 0.3, (15, 8)) + 12 * np.eye(8)[0]
+    score, size = _spectral_groups(first, last, labels)
     assert (score[85:100] == 1).all() and (size[85:100] == 15).all()
     assert (score[:85] == 0).all() and (score[100:] == 0).all()
+    score, _ = _spectral_groups(last, last, labels)
+    assert (score == 0).all()

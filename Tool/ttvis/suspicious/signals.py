@@ -24,8 +24,9 @@ training. Early epochs place a relabelled sample among its true class; later one
 flipped labels, and the mean is steadier than any one epoch. A backdoor the model learns at once leaves
 its samples no neighbours to betray them; they do, however, form their own cluster inside the target
 class (activation clustering, Chen et al. 2018). Splitting each class in two along its top principal
-direction (spectral signatures, Tran et al. 2018) finds that cluster when its side is small and set far
-apart from the rest (spectral_group); no clean class split that cleanly in the benchmark runs.
+direction (spectral signatures, Tran et al. 2018) finds that cluster when its side is small, set far
+apart from the rest, and further apart than in the first epoch (spectral_group): styles a class always
+had split too, but from the start.
 """
 
 import numpy as np
@@ -52,14 +53,15 @@ SIGNALS = {
                           "samples in the last epoch's representation space",
     "representation_outlier": "squared projection of the last epoch's representation on its labelled class's "
                               "top principal direction, relative to the class median (spectral signature)",
-    "spectral_group": "for the members of a small side (at most 35% of the class) of the best two-way split of "
-                      "their labelled class along its top principal direction (last epoch): the split's "
-                      "separation, from 0 at 4 to 1 at 8 pooled standard deviations; else 0",
+    "spectral_group": "1 for the members of a cluster that emerged in training inside their labelled class: the "
+                      "smaller side (10-35%) of the class's best split along its top principal direction, 4.5 "
+                      "pooled standard deviations apart in the last epoch and 1.5 more than in the first; else 0",
 }
 COMBINED = ("low_confidence", "low_margin", "late_learning", "trajectory_outlier")
 NEIGHBOURS = 10  # k of the input-space and group neighbourhoods (votes in the combined score)
-SPLIT_SEPARATION = (4.0, 8.0)  # spectral_group rises from 0 to 1 between these separations (measured)
-SPLIT_MAX_SHARE = 0.35  # activation clustering's bound on a poisoned cluster's share of its class
+SPLIT_SHARE = (0.1, 0.35)  # a poisoned cluster's share of its class (activation clustering's bound above)
+SPLIT_SEPARATION = 4.5  # in pooled standard deviations; clean classes' best splits measured 2.5-4.5
+SPLIT_GROWTH = 1.5  # since the first epoch; a learned trigger's cluster grew by 2 or more (measured)
 PCA_DIM = 50  # inputs wider than this are searched in their top principal components (fast, denoised)
 
 
@@ -120,7 +122,8 @@ def analyse_signals(run, indices=None, progress=None):
     reps = np.asarray(run.representations(epochs[-1])[indices], dtype=np.float32)
     out["group_disagreement"] = _group_mean(reps, labels, out["neighbour_disagreement"])
     out["representation_outlier"] = _spectral(reps, labels)
-    out["spectral_group"], group_size = _spectral_groups(reps, labels)
+    reps0 = np.asarray(run.representations(epochs[0])[indices], dtype=np.float32)
+    out["spectral_group"], group_size = _spectral_groups(reps0, reps, labels)
     votes[rows, labels] = -1.0
     details = {"neighbour_label": votes.argmax(axis=1), "vote_space": "representation" if x is None else "input",
                "learned_epoch": [epochs[f] if f < len(epochs) else None for f in first],
@@ -185,31 +188,41 @@ def _spectral(reps, labels):
     return out
 
 
-def _spectral_groups(reps, labels):
-    """(score, size): each class split in two along its top principal direction where the within-side
-    variance is least; members of a side of at most SPLIT_MAX_SHARE of the class score its separation
-    (distance between the side means over the pooled standard deviation) scaled to [0, 1]."""
+def _spectral_groups(first, last, labels):
+    """(score, size): 1 and the side's size for the members of a class's emerged cluster, else 0.
+
+    Each class is split in two along its top principal direction where the within-side variance is
+    least. The smaller side counts when it holds SPLIT_SHARE of the class, lies at least SPLIT_SEPARATION
+    pooled standard deviations from the rest in the last epoch, and that separation grew by SPLIT_GROWTH
+    since the first epoch: the model learned to set it apart (a trigger), where a style the class always
+    had (a 7 with or without a bar) was apart from the start."""
     score, size = np.zeros(len(labels)), np.zeros(len(labels), dtype=np.int64)
-    lo, hi = SPLIT_SEPARATION
+    lo, hi = SPLIT_SHARE
     for c in np.unique(labels):
         m = np.flatnonzero(labels == c)
         if len(m) < 4:
             continue
-        x = np.asarray(reps[m], dtype=np.float64)
-        x -= x.mean(axis=0)
-        _, _, vt = np.linalg.svd(x, full_matrices=False)
-        order = np.argsort(x @ vt[0], kind="stable")
-        p = (x @ vt[0])[order]
-        n, j = len(p), np.arange(1, len(p))
-        s1, s2 = np.cumsum(p), np.cumsum(p * p)
-        within = (s2[j - 1] - s1[j - 1] ** 2 / j) + (s2[-1] - s2[j - 1] - (s1[-1] - s1[j - 1]) ** 2 / (n - j))
-        cut = int(np.argmin(within)) + 1
-        separation = abs(p[cut:].mean() - p[:cut].mean()) / max(np.sqrt(within[cut - 1] / n), 1e-12)
-        side = order[:cut] if cut <= n - cut else order[cut:]
-        if len(side) <= SPLIT_MAX_SHARE * n and separation > lo:
-            score[m[side]] = min((separation - lo) / (hi - lo), 1.0)
+        separation, side = _split(last[m])
+        if (lo * len(m) <= len(side) <= hi * len(m) and separation >= SPLIT_SEPARATION
+                and separation - _split(first[m])[0] >= SPLIT_GROWTH):
+            score[m[side]] = 1.0
             size[m[side]] = len(side)
     return score, size
+
+
+def _split(x):
+    """(separation, smaller side's rows) of the best two-way split of x along its top principal direction."""
+    x = np.asarray(x, dtype=np.float64)
+    x = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    order = np.argsort(x @ vt[0], kind="stable")
+    p = (x @ vt[0])[order]
+    n, j = len(p), np.arange(1, len(p))
+    s1, s2 = np.cumsum(p), np.cumsum(p * p)
+    within = (s2[j - 1] - s1[j - 1] ** 2 / j) + (s2[-1] - s2[j - 1] - (s1[-1] - s1[j - 1]) ** 2 / (n - j))
+    cut = int(np.argmin(within)) + 1
+    separation = abs(p[cut:].mean() - p[:cut].mean()) / max(np.sqrt(within[cut - 1] / n), 1e-12)
+    return separation, (order[:cut] if cut <= n - cut else order[cut:])
 
 
 def _class_outliers(paths, labels):
