@@ -117,7 +117,8 @@ def feedback(run, analysis, plain, gt):
     """Mark the top MARKED by the ground truth; precision@K' of the rest before and after re-ranking."""
     from ttvis.suspicious import ranking
 
-    original = dict(zip(gt.get("label_noise", {}).get("indices", []), gt.get("label_noise", {}).get("original_labels", [])))
+    noise = gt.get("label_noise", {})
+    original = dict(zip(noise.get("indices", []), noise.get("original_labels", [])))
     poisoned = set(gt.get("backdoor", {}).get("indices", []))
     marks = {}
     for s in plain["samples"][:MARKED]:
@@ -179,7 +180,8 @@ def report(r):
     kinds = list(r["injected"])
     print(f"\n{r['dataset']}, {r['fault']}, {r['variant']}: {r['n_train']} training samples, K = {r['k']} "
           f"injected {r['injected']}, chance = {r['base_rate']:.3f}")
-    print(f"  {'ranking':<24} {'precision@K':>11} " + " ".join(f"{'found ' + k:>17}" for k in kinds) + f" {'seconds':>8}")
+    print(f"  {'ranking':<24} {'precision@K':>11} " + " ".join(f"{'found ' + k:>17}" for k in kinds)
+          + f" {'seconds':>8}")
     for label, key in cols:
         s = r[key]
         print(f"  {label:<24} {s['precision_at_k']:>11.3f} " + " ".join(f"{s['found_' + k]:>17.3f}" for k in kinds)

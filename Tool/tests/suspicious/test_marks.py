@@ -95,7 +95,8 @@ def test_export_labels_writes_what_was_marked(marks_root, tmp_path):
 def test_a_malformed_marks_file_is_one_line(marks_root, tmp_path, text):
     path = marks_root / "noisy" / "marks.json"
     path.write_text(text)
-    for args in (("suspicious", marks_root / "noisy"), ("export-labels", marks_root / "noisy", "--out", tmp_path / "x.csv")):
+    run = marks_root / "noisy"
+    for args in (("suspicious", run), ("export-labels", run, "--out", tmp_path / "x.csv")):
         res = cli(*args)
         assert res.returncode == 1, res.stderr
         lines = res.stderr.strip().splitlines()
