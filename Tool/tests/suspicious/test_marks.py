@@ -141,3 +141,14 @@ def test_marks_file_is_written_atomically_in_the_documented_format(marks_root):
     res = cli("check", marks_root / "noisy")
     assert res.returncode == 0, res.stdout + res.stderr
     assert np.array_equal(marks.corrected_labels(run, marks.load(run))[1], np.arange(run.n) == 5)
+
+
+def test_a_marks_file_linking_out_of_the_data_root_is_refused(marks_root, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.json"
+    outside.write_text('{"format": "ttvis-marks", "version": 1, "marks": {}}')
+    (marks_root / "noisy" / "marks.json").symlink_to(outside)
+    c = app_client(marks_root)
+    assert c.get("/api/runs/noisy/marks").status_code == 404
+    assert c.put("/api/runs/noisy/marks/3", json={"mark": "fine"}).status_code == 404
+    assert c.get("/api/runs/noisy/suspicious?k=3").status_code == 404
+    assert outside.read_text() == '{"format": "ttvis-marks", "version": 1, "marks": {}}'

@@ -22,11 +22,17 @@ def _run(name):
     return r
 
 
-@bp.get("")
-def all_marks(run):
+def run_marks(name):
+    """(run, {index: mark}) for run `name`; 404 when its marks file leads out of the data root."""
     from ttvis.suspicious import marks
 
-    return jsonify({"marks": {str(i): m for i, m in sorted(marks.load(_run(run)).items())}})
+    r = _run(name)
+    return r, marks.load(r)
+
+
+@bp.get("")
+def all_marks(run):
+    return jsonify({"marks": {str(i): m for i, m in sorted(run_marks(run)[1].items())}})
 
 
 @bp.put("/<sample>")

@@ -102,11 +102,12 @@ def _unavailable(message):
 
 @bp.get("/suspicious")
 def suspicious(run):
-    from ttvis.suspicious import analyse, marks, ranking
+    from ttvis.server.marks import run_marks
+    from ttvis.suspicious import analyse, ranking
 
-    r = get_run(run)
+    r, marks = run_marks(run)
     k = int_arg("k", default=50, lo=1, hi=MAX_SUSPICIOUS)  # at most the number of training samples come back
     store = get_store()
     sig = store.signature(run, layout.RUN_JSON)
     analysis = store.cache.get_or_make(("suspicious", run, sig), lambda: analyse(r))
-    return jsonify(ranking(analysis, marks.load(r), top=k))  # marks re-order it on every request
+    return jsonify(ranking(analysis, marks, top=k))  # marks re-order it on every request

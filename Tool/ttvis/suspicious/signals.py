@@ -48,7 +48,7 @@ SIGNALS = {
     "neighbour_disagreement": "fraction of the sample's 10 nearest training samples in input space (the run's "
                               "inputs, else images) labelled otherwise; without either, representation_disagreement",
     "representation_disagreement": "fraction of the sample's 10 nearest training samples (cosine) in the "
-                                   "representations labelled otherwise, averaged over epochs",
+                                   "representations labelled otherwise, averaged over up to 8 evenly spaced epochs",
     "group_disagreement": "mean neighbour_disagreement of the sample and its 10 nearest same-labelled training "
                           "samples in the last epoch's representation space",
     "representation_outlier": "squared projection of the last epoch's representation on its labelled class's "
@@ -62,7 +62,8 @@ NEIGHBOURS = 10  # k of the input-space and group neighbourhoods (votes in the c
 SPLIT_SHARE = (0.1, 0.35)  # a poisoned cluster's share of its class (activation clustering's bound above)
 SPLIT_SEPARATION = 4.5  # in pooled standard deviations; clean classes' best splits measured 2.5-4.5
 SPLIT_GROWTH = 1.5  # since the first epoch; a learned trigger's cluster grew by 2 or more (measured)
-PCA_DIM = 50  # inputs wider than this are searched in their top principal components (fast, denoised)
+PCA_DIM = 50  # inputs (and representations) wider than this are searched in their top principal components
+VOTE_EPOCHS = 8  # evenly spaced epochs whose representations vote (first and last included)
 
 
 def compute_signals(run, indices=None, progress=None):
@@ -83,6 +84,7 @@ def analyse_signals(run, indices=None, progress=None):
     n, epochs = len(indices), run.epochs
     rows = np.arange(n)
     traj_epochs = set(path_epochs(epochs))
+    vote_epochs = set(path_epochs(epochs, VOTE_EPOCHS))
     p_label = np.empty((len(epochs), n))
     margin = np.empty((len(epochs), n))
     correct = np.empty((len(epochs), n), dtype=bool)
@@ -98,11 +100,12 @@ def analyse_signals(run, indices=None, progress=None):
         correct[k] = margin[k] > 0
         if e in traj_epochs:
             paths.append(np.sqrt(prob))
-            reps = np.asarray(run.representations(e)[indices], dtype=np.float32)
-            rep_votes += _neighbour_votes(normalize(reps), labels, run.n_classes)
+        if e in vote_epochs:
+            reps = _reduce(normalize(np.asarray(run.representations(e)[indices], dtype=np.float32)))
+            rep_votes += _neighbour_votes(reps, labels, run.n_classes)
         if progress:
             progress(k + 1, len(epochs))
-    rep_votes /= len(traj_epochs)
+    rep_votes /= len(vote_epochs)
     # correct from epoch k to the end; the first such k is when the sample was learned for good
     learned = np.flip(np.logical_and.accumulate(np.flip(correct, 0), axis=0), 0)
     first = np.where(learned.any(axis=0), learned.argmax(axis=0), len(epochs))
@@ -139,7 +142,11 @@ def _input_space(run, indices):
             break
     else:
         return None
-    x = np.asarray(x[indices], dtype=np.float32).reshape(len(indices), -1)
+    return _reduce(np.asarray(x[indices], dtype=np.float32).reshape(len(indices), -1))
+
+
+def _reduce(x):
+    """x in its top PCA_DIM principal components when wider (fast neighbour search, denoised)."""
     if x.shape[1] > PCA_DIM and len(x) > PCA_DIM:
         x = PCA(PCA_DIM, svd_solver="randomized", random_state=0).fit_transform(x)
     return x
