@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from ttvis.errors import RunError
 from ttvis.run.reader import Run
 from ttvis.server import create_app
 from ttvis.suspicious import analyse, marks, ranking
@@ -92,9 +93,20 @@ def test_export_labels_writes_what_was_marked(marks_root, tmp_path):
 
 @pytest.mark.parametrize("text", ["{not json", '{"format": "ttvis-marks", "marks": {"3": {"mark": "maybe"}}}',
                                   '{"format": "ttvis-marks", "marks": {"99999": {"mark": "fine"}}}', "[]"])
-def test_a_malformed_marks_file_is_one_line(marks_root, tmp_path, text):
+def test_a_malformed_marks_file_is_one_line(marks_root, text):
     path = marks_root / "noisy" / "marks.json"
     path.write_text(text)
+    with pytest.raises(RunError) as err:
+        marks.load(Run(marks_root / "noisy"))
+    assert len(str(err.value).splitlines()) == 1 and str(err.value).startswith(str(path))
+    r = app_client(marks_root).get("/api/runs/noisy/marks")
+    assert r.status_code == 500 and str(path.name) in r.get_json()["error"]
+    assert len(r.get_json()["error"].splitlines()) == 1
+
+
+def test_the_cli_reports_a_malformed_marks_file_in_one_line(marks_root, tmp_path):
+    path = marks_root / "noisy" / "marks.json"
+    path.write_text('{"format": "ttvis-marks", "marks": {"3": {"mark": "maybe"}}}')
     run = marks_root / "noisy"
     for args in (("suspicious", run), ("export-labels", run, "--out", tmp_path / "x.csv")):
         res = cli(*args)
@@ -102,9 +114,6 @@ def test_a_malformed_marks_file_is_one_line(marks_root, tmp_path, text):
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in res.stderr, res.stderr
     assert not (tmp_path / "x.csv").exists()
-    r = app_client(marks_root).get("/api/runs/noisy/marks")
-    assert r.status_code == 500 and "marks.json" in r.get_json()["error"]
-    assert len(r.get_json()["error"].splitlines()) == 1
 
 
 def test_marks_api_takes_json_bodies_only_and_checks_them(marks_root):
