@@ -9,7 +9,8 @@ import importlib
 import os
 import sys
 
-VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious"]
+VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious",
+         "export-labels"]
 
 
 def _module(verb):

@@ -55,6 +55,15 @@ BUILD_STATE = {"type": "object", "properties": {
     "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
     "progress": {"type": "number", "minimum": 0, "maximum": 1}, "message": {"type": "string"}}}
 
+MARK = {"type": "object", "required": ["mark"], "additionalProperties": False, "properties": {
+    "mark": {"type": "string", "enum": ["wrong_label", "poisoned", "fine"]},
+    "label": {"type": "integer", "minimum": 0, "description": "the right class (wrong_label only)"}}}
+MARKED = {"type": "object", "properties": {"index": {"type": "integer"}, "mark": {**MARK, "nullable": True}}}
+SUSPICIOUS_SAMPLE = {"type": "object", "properties": {
+    "index": {"type": "integer"}, "rank": {"type": "integer"}, "score": {"type": "number"},
+    "reasons": {"type": "array", "items": {"type": "string"}, "description": "the top one or two, in words"},
+    "signals": {"type": "object", "additionalProperties": {"type": "number"}}, "mark": MARK}}
+
 PATHS = {
     "/api/runs": _get("List the runs under the data root", _json("runs", {"type": "object", "properties": {
         "runs": {"type": "array", "items": {"type": "object", "properties": {
@@ -124,10 +133,22 @@ PATHS = {
          _query("split", {"type": "string", "enum": ["train", "test"]}, "only this split"),
          _query("label", {"type": "integer", "minimum": 0}, "only this label"),
          _query("prediction", {"type": "integer", "minimum": 0}, "only this prediction")])),
-    "/api/runs/{run}/suspicious": _get("Samples ranked by how suspicious their training dynamics look", _json(
-        "ranking", {"type": "object", "properties": {"signals": {"type": "array", "items": {"type": "string"}},
-                                                     "samples": {"type": "array", "items": {"type": "object"}}}}),
+    "/api/runs/{run}/suspicious": _get("Training samples ranked by how suspicious they look, each with its reasons; "
+                                       "marks re-order the ranking", _json("ranking", {
+        "type": "object", "properties": {"signals": {"type": "array", "items": {"type": "string"}},
+                                         "samples": {"type": "array", "items": SUSPICIOUS_SAMPLE}}}),
         [RUN, _query("k", {"type": "integer", "minimum": 1, "maximum": 10000}, "how many samples (default 50)")]),
+    "/api/runs/{run}/marks": _get("The run's marks on samples (kept in marks.json in the run folder)", _json(
+        "marks by sample index", {"type": "object", "properties": {
+            "marks": {"type": "object", "additionalProperties": MARK}}})),
+    "/api/runs/{run}/marks/{sample}": {
+        "put": {"summary": "Mark a sample: its label is wrong (and which class it is), it is poisoned, or it is fine",
+                "parameters": [RUN, SAMPLE],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": MARK}}},
+                "responses": {"200": _json("the stored mark", MARKED), **ERRORS,
+                              "415": {**ERROR, "description": "the body is not JSON"}}},
+        "delete": {"summary": "Clear a sample's mark", "parameters": [RUN, SAMPLE],
+                   "responses": {"200": _json("the mark is gone", MARKED), **ERRORS}}},
     "/api/openapi.json": _get("This document", _json("OpenAPI 3 document"), errors=False),
 }
 
