@@ -27,8 +27,9 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, store
+    from ttvis.server import builds, guard, store
 
+    guard.init_app(app)
     store.init_app(app)
     builds.init_app(app)
     _init_cors(app)
