@@ -152,22 +152,16 @@ class RunIndex:
         return True
 
     def _settle(self, collection, timeout=600):
-        """Return once every row is searchable through the vector index, not a brute-force fallback.
+        """Return once a Milvus server has indexed every row (it reports pending rows while it builds).
 
-        Milvus Lite builds indexes of fresh segments in the background and says nothing until then, but
-        load() builds the missing ones at once; a Milvus server reports pending rows while it builds."""
+        The collection stays loaded: Milvus Lite indexes fresh segments in a background thread and scans
+        them exactly until then. Releasing and reloading it here raced that thread, whose index files
+        are written in place: a load could read one half-written and fail."""
         import time
 
-        c = self.client
-        c.release_collection(collection)
-        if not self._load(collection):
-            c.drop_collection(collection)
-            self._ready.clear()
-            raise RunError(self.run.path, "its search index was damaged and has been removed; "
-                                          "index again (ttvis index, or search again) to rebuild it")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            info = c.describe_index(collection, "vector") or {}
+            info = self.client.describe_index(collection, "vector") or {}
             if not info.get("pending_index_rows"):
                 return
             time.sleep(0.5)
