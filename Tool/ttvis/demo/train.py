@@ -102,5 +102,6 @@ def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoo
         rec.record(model, epoch, extra_files={TRAIN_STATE: state})
         (out / layout.EPOCHS / layout.epoch_dirname(epoch - 1) / TRAIN_STATE).unlink(missing_ok=True)
         pred = np.load(out / layout.EPOCHS / layout.epoch_dirname(epoch) / layout.LOGITS).argmax(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}", test_acc=f"{(pred[test] == labels[test]).mean():.3f}")
+        if test.any():
+            bar.set_postfix(loss=f"{loss.item():.3f}", test_acc=f"{(pred[test] == labels[test]).mean():.3f}")
     return out
