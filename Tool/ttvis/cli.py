@@ -8,6 +8,7 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
 VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious",
          "export-labels"]
@@ -39,6 +40,18 @@ def main(argv=None):
     if not getattr(args, "verb", None):
         parser.print_help()
         return 2
+    with warnings.catch_warnings():  # restores warnings.showwarning when main() returns
+        held = []
+        if args.verb != "serve":  # a server's warnings belong in its log as they come
+            warnings.showwarning = lambda *w, **kw: held.append(w[:4]) if len(held) < 100 else None
+        code = _run(args)
+        if code == 0:  # warnings of a verb that worked are shown at its end; a failure says one line only
+            for w in held:
+                print(warnings.formatwarning(*w).rstrip(), file=sys.stderr)
+        return code
+
+
+def _run(args):
     from ttvis.errors import RunError
 
     try:

@@ -3,7 +3,8 @@
 
   ttvis serve                          # training_dynamic/ on http://127.0.0.1:5000/
   ttvis serve --root runs --port 8080  # another folder and port
-  ttvis serve --host 0.0.0.0           # reachable from other machines (no authentication!)
+  ttvis serve --host 0.0.0.0 --allow-host myhost.lan   # reachable from other machines as myhost.lan
+                                                       # (no authentication!)
 """
 
 from pathlib import Path
@@ -19,12 +20,16 @@ def add_arguments(p):
     p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
     p.add_argument("--cors", default=None, metavar="ORIGINS",
                    help="allow cross-origin requests from these comma-separated origins ('*' for any)")
+    p.add_argument("--allow-host", default=None, metavar="NAMES",
+                   help="also answer requests addressed to these comma-separated host names ('*' for any); "
+                        "loopback names and the --host address are always answered, others are refused "
+                        "(DNS rebinding)")
     p.add_argument("--milvus", default=None, metavar="URI",
                    help="Milvus for similarity search: a Milvus Lite file or a server such as http://127.0.0.1:19530 "
                         "(default: TTVIS_MILVUS_URI, else <root>/.milvus/ttvis.db)")
 
 
-def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=None):
+def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=None, allow_host=None):
     """A ready waitress server for `root`; RunError with one clear line if the root or port is unusable."""
     import errno
 
@@ -42,7 +47,7 @@ def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=
 
     from ttvis.server import create_app
 
-    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors}
+    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors, "BIND_HOST": host, "ALLOWED_HOSTS": allow_host}
     if milvus:
         config["MILVUS_URI"] = milvus
     app = create_app(config)
@@ -63,7 +68,7 @@ def url_of(server):
 
 
 def run(args):
-    server = make_server(args.root, args.host, args.port, args.threads, args.cors, args.milvus)
+    server = make_server(args.root, args.host, args.port, args.threads, args.cors, args.milvus, args.allow_host)
     print(f"ttvis: serving {server.data_root} at {url_of(server)}  (Ctrl+C stops)",
           flush=True)
     try:

@@ -72,6 +72,8 @@ def state_dict_of(module: nn.Module) -> dict:
 
 def load_head(spec: list, state_path) -> nn.Sequential:
     head = module_from_spec(spec)
-    state = torch.load(state_path, map_location="cpu", weights_only=True)
+    from ttvis.run.model_code import load_torch_file
+
+    state = load_torch_file(state_path, missing="head weights are missing", unreadable="unreadable head weights")
     head.load_state_dict(state)
     return head.eval()

@@ -55,7 +55,11 @@ def load_torch_file(path, *, missing, unreadable):
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
-        raise RunError(path, f"{unreadable} ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+        if "Weights only load failed" in str(exc):
+            raise RunError(path, f"{unreadable}: it holds pickled Python objects, not only tensors; refused, "
+                                 "as loading them could run code") from None
+        first = (str(exc).splitlines() or [""])[0][:120]
+        raise RunError(path, f"{unreadable} ({type(exc).__name__}{': ' + first if first else ''})") from None
 
 
 def load_state_dict(path):

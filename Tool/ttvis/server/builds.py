@@ -83,18 +83,19 @@ def _engine():
 
 
 def _method(method):
+    """The engine's build function for a method it knows; 404 for any other name."""
     if not METHOD_NAME.match(method):
         abort_json(404, f"unknown method {method!r}")
-    return method
+    build_fn, methods = _engine()
+    if method not in methods:
+        abort_json(404, f"unknown method {method!r}; choose from {', '.join(methods)}")
+    return build_fn
 
 
 @bp.post("/build")
 def start(run, method):
     r = get_run(run)
-    _method(method)
-    build_fn, methods = _engine()
-    if method not in methods:
-        abort_json(404, f"unknown method {method!r}; choose from {', '.join(methods)}")
+    build_fn = _method(method)
     body = request.get_json(silent=True) if request.data else {}
     if body is None or not isinstance(body, dict):
         abort_json(400, "request body must be a JSON object such as {\"force\": true}")

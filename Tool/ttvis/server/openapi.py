@@ -122,7 +122,9 @@ PATHS = {
                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
                      "type": "object", "properties": {"force": {"type": "boolean"}}}}}},
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
-                               "409": {**ERROR, "description": "a build is already running for this run"}}}},
+                               "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                               "409": {**ERROR, "description": "a build is already running for this run"},
+                               "415": {**ERROR, "description": "refused: the body is not JSON"}}}},
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),
