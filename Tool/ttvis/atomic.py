@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ttvis.errors import RunError
+
 
 @contextmanager
 def atomic_path(path):
@@ -22,9 +24,11 @@ def atomic_path(path):
         yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. the disk is full: say which file could not be written
+            raise RunError(path, f"cannot write: {exc.strerror or exc}") from None
         raise
 
 

@@ -142,7 +142,11 @@ class RunStore:
         path = run_dir(self.root, name)
         meta = path / layout.RUN_JSON
         sig = _signature(self.root, meta)
-        return self.cache.get_or_make(("run", name, sig), lambda: Run(path))
+        return self.cache.get_or_make(("run", name, sig), lambda: Run(path, confine=self.confine))
+
+    def confine(self, path):
+        """Refused unless `path`, symlinks followed, lies under the data root (every run file is checked)."""
+        return inside(self.root, path)
 
     def file(self, name, relpath):
         """A file of run `name`, resolved and checked to lie under the root; Refused if missing."""
