@@ -78,6 +78,10 @@ def validate_run(path):
     problems = check_run(path)
     if problems:
         raise RunError(None, problems[0])
+    from ttvis.run.classic import is_classic
+
+    if not isinstance(path, Run) and is_classic(path):
+        raise RunError(path, "is a classic run; convert it with `ttvis import-classic` first")
 
 
 def check_run(path) -> list:

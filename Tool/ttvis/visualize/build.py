@@ -81,11 +81,11 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         raise ValueError(f"grid must be an integer in [8, 4096], got {grid!r}")
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
+    validate_run(run_path)
     run = run_path if isinstance(run_path, Run) else Run(run_path)
     if grid * grid * run.n_classes > MAX_TERRITORY_CELLS:
         raise ValueError(f"grid {grid} is too fine for {run.n_classes} classes: at most "
                          f"{int((MAX_TERRITORY_CELLS // run.n_classes) ** 0.5)}")
-    validate_run(run)
     epochs = parse_epochs(epochs, run.epochs)
     projector = PROJECTORS[method](seed=seed, **params)
     projector._validate_params()
