@@ -11,7 +11,7 @@ import numpy as np
 
 from ttvis.errors import Problems, RunError
 from ttvis.run import layout
-from ttvis.run.reader import Run, read_json, read_npy
+from ttvis.run.reader import Run, read_json
 
 MAX_CLASSES = 65535          # labels and predictions go out as uint16
 MAX_EPOCH = 10**9
@@ -103,11 +103,10 @@ def check_run(path) -> list:
     problems = Problems()
     attempt = problems.attempt
 
-    n, c = run.n, run.n_classes
-    labels = attempt(_check_labels, run, n, c)
-    split = attempt(_check_split, run, n)
-    attempt(_check_images, run, n)
-    attempt(_check_inputs, run, n)
+    labels = attempt(lambda: np.asarray(run.labels))
+    split = attempt(lambda: np.asarray(run.split))
+    attempt(run.images)
+    attempt(_check_inputs, run)
     if labels is not None:
         attempt(_check_ground_truth, run, labels, split)
     if not run.epochs:
@@ -117,7 +116,7 @@ def check_run(path) -> list:
     declared = run.meta.get("representation_dim")
     dim = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
     for epoch in run.epochs:
-        d = attempt(_check_epoch, run, epoch, n, c, dim, head_ok, split)
+        d = attempt(_check_epoch, run, epoch, dim, head_ok, split)
         if d is not None and dim is None:
             dim = d
     return list(problems)
@@ -136,54 +135,54 @@ def _check_head_source(run):
     return None
 
 
-def _array(run, rel, *, ndim, length, kinds, what):
-    p = run.file(rel) if isinstance(rel, str) else rel
-    a = read_npy(p)
+# kind -> (dimensions, dtype kinds, what the rows are called)
+_ARRAYS = {
+    "labels": (1, "iu", "labels"),
+    "split": (1, "iub", "split values"),
+    "images": ((3, 4), "u", "images"),
+    "inputs": ((2, 3, 4, 5), "f", "inputs"),
+    "representations": (2, "f", "representations"),
+    "logits": (2, "f", "logits"),
+}
+
+
+def check_array(path, a, kind, n, *, columns=None):
+    """The rules an array of `kind` must follow that cost no scan of its values, plus the cheap scans of
+    labels (`columns` = classes) and split. Returns `a`; RunError(path, ...) otherwise. Readers call it
+    on every array they load, so a run that check would reject cannot index out of bounds."""
+    ndim, kinds, what = _ARRAYS[kind]
     if a.dtype.kind not in kinds:
         expected = {"f": "floats", "u": "unsigned integers (uint8)"}.get(kinds, "integers")
-        raise RunError(p, f"{what} have dtype {a.dtype}, expected {expected}")
+        raise RunError(path, f"{what} have dtype {a.dtype}, expected {expected}")
     if a.ndim not in ((ndim,) if isinstance(ndim, int) else ndim):
-        raise RunError(p, f"{what} have shape {a.shape}, expected {ndim} dimension(s)")
-    if a.shape[0] != length:
-        raise RunError(p, f"{what} have {a.shape[0]} rows, run.json says n_samples = {length}")
+        raise RunError(path, f"{what} have shape {a.shape}, expected {ndim} dimension(s)")
+    if a.shape[0] != n:
+        raise RunError(path, f"{what} have {a.shape[0]} rows, run.json says n_samples = {n}")
     if 0 in a.shape[1:]:
-        raise RunError(p, f"{what} have shape {a.shape}: every dimension must be at least 1")
+        raise RunError(path, f"{what} have shape {a.shape}: every dimension must be at least 1")
+    if kind == "labels" and (a.min() < 0 or a.max() >= columns):
+        bad = int(np.flatnonzero((a < 0) | (a >= columns))[0])
+        raise RunError(path, f"label {int(a[bad])} of sample {bad} is outside 0..{columns - 1}")
+    if kind == "split" and not np.isin(a, (0, 1)).all():
+        raise RunError(path, "split values must be 0 (train) or 1 (test)")
+    if kind == "split" and not (a == 0).any():
+        raise RunError(path, "no sample is in the training split")
+    if kind == "images" and (a.dtype != np.uint8 or (a.ndim == 4 and a.shape[3] != 3)):
+        raise RunError(path, f"images must be uint8 (N,H,W) or (N,H,W,3), got {a.dtype} {a.shape}")
+    if kind == "images" and max(a.shape[1:3]) > MAX_IMAGE_SIDE:
+        raise RunError(path, f"images are {a.shape[1]}x{a.shape[2]}, at most {MAX_IMAGE_SIDE} pixels a side "
+                             "are supported")
+    if kind == "logits" and a.shape[1] != columns:
+        raise RunError(path, f"logits have {a.shape[1]} columns for {columns} classes")
+    if kind == "representations" and columns is not None and a.shape[1] != columns:
+        raise RunError(path, f"representations have dimension {a.shape[1]}, expected {columns} like the "
+                             "run's other epochs")
     return a
 
 
-def _check_labels(run, n, c):
-    a = _array(run, layout.LABELS, ndim=1, length=n, kinds="iu", what="labels")
-    if a.min() < 0 or a.max() >= c:
-        bad = int(np.flatnonzero((a < 0) | (a >= c))[0])
-        raise RunError(run.file(layout.LABELS), f"label {int(a[bad])} of sample {bad} is outside 0..{c - 1}")
-    return np.asarray(a)
-
-
-def _check_split(run, n):
-    a = _array(run, layout.SPLIT, ndim=1, length=n, kinds="iub", what="split values")
-    if not np.isin(a, (0, 1)).all():
-        raise RunError(run.file(layout.SPLIT), "split values must be 0 (train) or 1 (test)")
-    if not (a == 0).any():
-        raise RunError(run.file(layout.SPLIT), "no sample is in the training split")
-    return np.asarray(a)
-
-
-def _check_images(run, n):
-    if not run.file(layout.IMAGES).exists():
-        return
-    a = _array(run, layout.IMAGES, ndim=(3, 4), length=n, kinds="u", what="images")
-    if a.dtype != np.uint8 or (a.ndim == 4 and a.shape[3] != 3):
-        raise RunError(run.file(layout.IMAGES), f"images must be uint8 (N,H,W) or (N,H,W,3), got {a.dtype} {a.shape}")
-    if max(a.shape[1:3]) > MAX_IMAGE_SIDE:
-        raise RunError(run.file(layout.IMAGES), f"images are {a.shape[1]}x{a.shape[2]}, at most "
-                                                f"{MAX_IMAGE_SIDE} pixels a side are supported")
-
-
-def _check_inputs(run, n):
-    if not run.file(layout.INPUTS).exists():
-        return
-    a = _array(run, layout.INPUTS, ndim=(2, 3, 4, 5), length=n, kinds="f", what="inputs")
-    if not np.isfinite(a).all():
+def _check_inputs(run):
+    a = run.inputs()
+    if a is not None and not np.isfinite(a).all():
         raise RunError(run.file(layout.INPUTS), "inputs contain NaN or inf")
 
 
@@ -222,20 +221,16 @@ def _check_ground_truth(run, labels, split):
                 raise RunError(p, f'"backdoor" samples are not all labelled with target {target!r}')
 
 
-def _check_epoch(run, epoch, n, c, dim, head_ok, split):
+def _check_epoch(run, epoch, dim, head_ok, split):
     d = run.epoch_dir(epoch)
     if not d.is_dir():
         raise RunError(d, f"epoch {epoch} is listed in run.json but its folder is missing")
-    reps = _array(run, run.epoch_file(epoch, layout.REPRESENTATIONS), ndim=2, length=n, kinds="f", what="representations")
-    if dim is not None and reps.shape[1] != dim:
-        raise RunError(d / layout.REPRESENTATIONS, f"representations have dimension {reps.shape[1]}, "
-                                                   f"expected {dim} like the run's other epochs")
+    reps = run.representations(epoch)
+    if dim is not None:  # undeclared: like the first epoch's
+        check_array(run.epoch_file(epoch, layout.REPRESENTATIONS), reps, "representations", run.n, columns=dim)
     if not np.isfinite(reps).all():
         raise RunError(d / layout.REPRESENTATIONS, "representations contain NaN or inf")
-    logits = _array(run, run.epoch_file(epoch, layout.LOGITS), ndim=2, length=n, kinds="f", what="logits")
-    if logits.shape[1] != c:
-        raise RunError(d / layout.LOGITS, f"logits have {logits.shape[1]} columns for {c} classes")
-    if not np.isfinite(logits).all():
+    if not np.isfinite(run.logits(epoch)).all():
         raise RunError(d / layout.LOGITS, "logits contain NaN or inf")
     if (d / layout.CHECKPOINT).exists() and run.meta.get("model") is None:
         from ttvis.run.model_code import load_state_dict
@@ -244,7 +239,7 @@ def _check_epoch(run, epoch, n, c, dim, head_ok, split):
     if (d / layout.INDEX).exists():
         _check_index(run.epoch_file(epoch, layout.INDEX), split)
     if run.has_head and head_ok:
-        _check_head(run, epoch, np.array(reps[:4], dtype=np.float32), c)
+        _check_head(run, epoch, np.array(reps[:4], dtype=np.float32), run.n_classes)
     return int(reps.shape[1])
 
 
