@@ -19,7 +19,7 @@ import torch
 from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.check import validate_meta
+from ttvis.run.check import check_array, validate_meta
 from ttvis.run.head import spec_from_module, state_dict_of
 from ttvis.run.reader import read_json
 
@@ -72,6 +72,11 @@ class Recorder:
             images = np.asarray(images)
             if images.dtype != np.uint8 or images.shape[0] != n or images.ndim not in (3, 4):
                 raise ValueError("images must be uint8 (N,H,W) or (N,H,W,3)")
+        for rel, kind, array, columns in ((layout.LABELS, "labels", labels, len(classes)),
+                                          (layout.SPLIT, "split", split, None),
+                                          (layout.IMAGES, "images", images, None)):
+            if array is not None:  # the rules `ttvis check` applies, before anything is written
+                check_array(self.path / rel, array, kind, n, columns=columns)
         meta = {
             "format": layout.FORMAT, "version": layout.VERSION, "name": name or self.path.name,
             "task": "classification", "classes": [str(c) for c in classes], "epochs": [],
@@ -110,7 +115,8 @@ class Recorder:
             if model is None or self.inputs is None:
                 raise ValueError("record() needs a model and inputs, or representations and logits")
             representations, logits = self._run_model(model, head_module)
-        reps = np.ascontiguousarray(_numpy(representations).reshape(len(representations), -1))
+        reps = _numpy(representations)
+        reps = np.ascontiguousarray(reps.reshape(len(reps), int(np.prod(reps.shape[1:]))))
         logits = np.ascontiguousarray(_numpy(logits))
         n, c = self.meta["n_samples"], len(self.meta["classes"])
         if reps.shape[0] != n or logits.shape != (n, c):
@@ -124,6 +130,9 @@ class Recorder:
         head_spec = None
         if head_module is not None and self.meta.get("model") is None:
             head_spec = spec_from_module(head_module)
+        folder = self.path / layout.EPOCHS / layout.epoch_dirname(epoch)
+        check_array(folder / layout.REPRESENTATIONS, reps, "representations", n)
+        check_array(folder / layout.LOGITS, logits, "logits", n, columns=c)
         meta = {**self.meta, "epochs": self.meta["epochs"] + [epoch], "representation_dim": int(reps.shape[1]),
                 "head": head_spec if head_spec is not None else self.meta.get("head")}
         validate_meta(meta, self.path / layout.RUN_JSON)
