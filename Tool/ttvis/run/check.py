@@ -57,8 +57,6 @@ def validate_meta(meta, where):
         bad('"representation_dim" must be a positive integer or null')
     head, model = meta.get("head"), meta.get("model")
     if head is not None:
-        if not isinstance(head, list):
-            bad('"head" must be a list of layers or null')
         try:
             check_spec(head)
         except ValueError as exc:
@@ -113,8 +111,7 @@ def check_run(path) -> list:
         problems.append(f"{path / layout.RUN_JSON}: run has no recorded epochs")
     # head code or spec is shared by all epochs: report its problems once, not once per epoch
     head_ok = attempt(_check_head_source, run) is not None
-    declared = run.meta.get("representation_dim")
-    dim = declared if isinstance(declared, int) and not isinstance(declared, bool) else None
+    dim = run.meta.get("representation_dim")
     for epoch in run.epochs:
         d = attempt(_check_epoch, run, epoch, dim, head_ok, split)
         if d is not None and dim is None:

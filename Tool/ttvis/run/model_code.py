@@ -136,11 +136,8 @@ def load_model_class(path, class_name):
         raise RunError(path, "model code must be a Python file ending in .py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    try:
-        with user_code(path, "cannot import model code"):
-            spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
+    with user_code(path, "cannot import model code"):
+        spec.loader.exec_module(module)
     cls = getattr(module, class_name, None)
     if cls is None or not isinstance(cls, type):
         raise RunError(path, f"defines no class named {class_name!r}")
