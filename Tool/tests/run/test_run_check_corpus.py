@@ -344,3 +344,17 @@ def test_check_train_and_server_agree(case, tmp_path, bases, capsys):
     assert len(statuses) >= 14
     assert all(status < 500 for status in statuses.values()), statuses
     assert client.get("/api/runs").status_code == 200
+
+
+def test_class_count_bounds_what_a_build_allocates(many_classes_run, capsys):
+    """65,535 classes travel as uint16; a territory grid too fine for them is refused before any work."""
+    from ttvis.server import create_app
+
+    assert cli.main(["train", str(many_classes_run), "--method", "pca", "--grid", "512"]) == 2
+    assert capsys.readouterr().err == "ttvis train: error: grid 512 is too fine for 65535 classes: at most 256\n"
+    assert not (many_classes_run / "visualize").exists()
+    client = create_app({"DATA_ROOT": str(many_classes_run.parent), "TESTING": True}).test_client()
+    response = client.get("/api/runs/many/labels")
+    labels = np.frombuffer(response.data, np.uint16)
+    assert response.headers["X-Dtype"] == "uint16"
+    assert labels.max() == 65534 and np.array_equal(labels, np.load(many_classes_run / "dataset/labels.npy"))
