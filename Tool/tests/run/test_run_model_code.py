@@ -101,3 +101,20 @@ def test_server_build_with_failing_model_code_ends_failed(imported_run, tmp_path
         state = _build(client, method)
         assert state["state"] == "failed"
         assert state["message"] == f"RunError: {run / 'model.py'}: TinyNet.prediction() fails: {why}"
+
+
+@pytest.mark.parametrize("rel", ["model.py", "epochs/epoch_3/checkpoint.pt"])
+def test_server_build_refuses_model_files_linked_out_of_the_root(imported_run, tmp_path, rel):
+    """The server runs a run's model code only from inside its data root."""
+    from ttvis.server import create_app
+
+    run = tmp_path / "root" / "r"
+    shutil.copytree(imported_run, run)
+    outside = tmp_path / "outside" / rel
+    outside.parent.mkdir(parents=True)
+    shutil.move(run / rel, outside)
+    (run / rel).symlink_to(outside)
+    client = create_app({"DATA_ROOT": str(tmp_path / "root"), "TESTING": True}).test_client()
+    state = _build(client, "pca")
+    assert state["state"] == "failed" and f"{run / rel} is outside the data root" in state["message"], state
+    assert not (run / "visualize/pca/params.json").exists()
