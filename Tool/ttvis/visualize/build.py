@@ -12,6 +12,7 @@ import torch
 
 from ttvis import atomic
 from ttvis.errors import RunError
+from ttvis.run import layout
 from ttvis.run.check import validate_run
 from ttvis.run.reader import Run
 from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
@@ -92,6 +93,7 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
     _requirements(run, method, epochs, projector)
     report = progress or (lambda fraction, message: None)
 
+    run.file(f"{layout.VISUALIZE}/{method}")  # a run opened by the server writes only under its data root
     store = VisStore(run.path, method)
     settings = {"method": method, "seed": seed, "epochs": epochs, "grid": grid,
                 "boundary_fraction": boundary_fraction if method in PARAMETRIC else None,
