@@ -195,6 +195,8 @@ DEFECTS = {
                                        "head outputs shape (9,), expected (10,)"),
     "deeply_nested_run_json": ("digits", lambda r: (r / "run.json").write_text("[" * 100000 + "]" * 100000),
                                "run.json", "nested too deeply"),
+    "epoch_without_samples": ("digits", lambda r: _edit_npy(r / (E.format(2) + "logits.npy"), lambda a: a[:0]),
+                              E.format(2) + "logits.npy", "0 rows"),
     "images_without_pixels": ("digits", lambda r: _edit_npy(r / "dataset/images.npy",
                                                             lambda a: np.zeros((len(a), 0, 0), np.uint8)),
                               "dataset/images.npy", "at least 1"),
@@ -358,3 +360,12 @@ def test_class_count_bounds_what_a_build_allocates(many_classes_run, capsys):
     labels = np.frombuffer(response.data, np.uint16)
     assert response.headers["X-Dtype"] == "uint16"
     assert labels.max() == 65534 and np.array_equal(labels, np.load(many_classes_run / "dataset/labels.npy"))
+
+
+@pytest.mark.parametrize("damaged", ["labels_wrong_length", "representations_wrong_shape", "epoch_without_samples"],
+                         indirect=True)
+def test_other_commands_name_the_file(damaged, capsys):
+    """Commands that read a run without checking it first still stop at the broken file, with check's line."""
+    run, named, problem = damaged
+    assert cli.main(["suspicious", str(run)]) == 1
+    assert capsys.readouterr().err == f"ttvis suspicious: error: {check_run(run)[0]}\n"

@@ -95,22 +95,21 @@ class Run:
             raise RunError(self.path / layout.RUN_JSON, f"epoch {epoch} is not among the run's epochs")
 
     # -- dataset ----------------------------------------------------------------------------
-    def _array(self, relpath, kind, columns=None, optional=False):
-        """A run array, checked against the format's rules (ttvis.run.check.check_array)."""
+    def _array(self, path, kind, columns=None, optional=False):
+        """The array at `path` (from file()), checked against the format's rules (check.check_array)."""
         from ttvis.run.check import check_array
 
-        path = self.file(relpath)
         if optional and not path.is_file():
             return None
         return check_array(path, read_npy(path), kind, self.n, columns=columns)
 
     @cached_property
     def labels(self):
-        return np.asarray(self._array(layout.LABELS, "labels", self.n_classes), dtype=np.int64)
+        return np.asarray(self._array(self.file(layout.LABELS), "labels", self.n_classes), dtype=np.int64)
 
     @cached_property
     def split(self):
-        return np.asarray(self._array(layout.SPLIT, "split"), dtype=np.uint8)
+        return np.asarray(self._array(self.file(layout.SPLIT), "split"), dtype=np.uint8)
 
     @cached_property
     def train_idx(self):
@@ -122,11 +121,11 @@ class Run:
 
     def images(self):
         """uint8 (N,H,W) or (N,H,W,3), memory-mapped; None if the run has none."""
-        return self._array(layout.IMAGES, "images", optional=True)
+        return self._array(self.file(layout.IMAGES), "images", optional=True)
 
     def inputs(self):
         """The model's inputs (float32 (N, ...)); None if the run does not keep them."""
-        return self._array(layout.INPUTS, "inputs", optional=True)
+        return self._array(self.file(layout.INPUTS), "inputs", optional=True)
 
     def ground_truth(self):
         p = self.file(layout.GROUND_TRUTH)
@@ -135,13 +134,12 @@ class Run:
     # -- per epoch --------------------------------------------------------------------------
     def representations(self, epoch):
         self._require_epoch(epoch)
-        return self._array(Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.REPRESENTATIONS,
-                           "representations", self.meta.get("representation_dim"))
+        return self._array(self.epoch_file(epoch, layout.REPRESENTATIONS), "representations",
+                           self.meta.get("representation_dim"))
 
     def logits(self, epoch):
         self._require_epoch(epoch)
-        return self._array(Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS, "logits",
-                           self.n_classes)
+        return self._array(self.epoch_file(epoch, layout.LOGITS), "logits", self.n_classes)
 
     def probabilities(self, epoch):
         return softmax(self.logits(epoch))
