@@ -362,7 +362,7 @@ def test_class_count_bounds_what_a_build_allocates(many_classes_run, capsys):
     assert labels.max() == 65534 and np.array_equal(labels, np.load(many_classes_run / "dataset/labels.npy"))
 
 
-@pytest.mark.parametrize("damaged", ["labels_wrong_length", "representations_wrong_shape", "epoch_without_samples"],
+@pytest.mark.parametrize("damaged", ["labels_wrong_length", "labels_out_of_range", "epoch_without_samples"],
                          indirect=True)
 def test_other_commands_name_the_file(damaged, capsys):
     """Commands that read a run without checking it first still stop at the broken file, with check's line."""
