@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 import torch
 
-from api_routes import get_urls
 from corpus_util import make_tiny_run
+from serving import get_urls, link_out
 from ttvis import cli
 from ttvis.run.check import check_run
 
@@ -87,10 +87,7 @@ def _model_code(run, old, new):
 
 def _symlink_out(run, rel):
     """Replace a run file by a symbolic link to an identical file outside the data root (run's parent)."""
-    outside = run.parent.parent / "outside" / rel
-    outside.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(run / rel, outside)
-    (run / rel).symlink_to(outside)
+    link_out(run, rel, run.parent.parent / "outside")
 
 
 E = "epochs/epoch_{}/"
@@ -213,7 +210,8 @@ DEFECTS = {
                               "run.json", '"file" must name a .py file'),
     "model_file_outside_run": ("imported", lambda r: _meta(r, model={"file": "../model.py", "class": "TinyNet"}),
                                "run.json", '"file" must name a .py file'),
-    "model_code_exits": ("imported", lambda r: _model_code(r, "from torch import nn", "import sys\nsys.exit(0)\nfrom torch import nn"),
+    "model_code_exits": ("imported", lambda r: _model_code(r, "from torch import nn",
+                                                            "import sys\nsys.exit(0)\nfrom torch import nn"),
                          "model.py", "cannot import model code: the code called sys.exit(0)"),
     "model_code_interrupts": ("imported", lambda r: _model_code(r, "return self.fc(f)", "raise KeyboardInterrupt"),
                               "model.py", "TinyNet.prediction() fails: the code raised KeyboardInterrupt"),

@@ -5,11 +5,11 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from serving import build, link_out
 from ttvis import cli
 
 TOOL = Path(__file__).resolve().parents[2]
@@ -73,17 +73,6 @@ def test_bad_timeout_setting_is_refused(imported_run, monkeypatch, capsys):
     assert "TTVIS_MODEL_TIMEOUT='soon' must be a positive number of seconds" in capsys.readouterr().err
 
 
-def _build(client, method):
-    assert client.post(f"/api/runs/r/methods/{method}/build", json={}).status_code == 202
-    deadline = time.monotonic() + 180
-    state = client.get(f"/api/runs/r/methods/{method}/build").get_json()
-    while state["state"] == "running":
-        assert time.monotonic() < deadline, state
-        time.sleep(0.2)
-        state = client.get(f"/api/runs/r/methods/{method}/build").get_json()
-    return state
-
-
 @pytest.mark.parametrize("code,why", [
     ("import sys\n        if len(f) > 4:\n            sys.exit(0)\n        return self.fc(f)",
      "the code called sys.exit(0)"),
@@ -98,7 +87,7 @@ def test_server_build_with_failing_model_code_ends_failed(imported_run, tmp_path
     run = _with_model_code(imported_run, tmp_path / "root" / "r", "return self.fc(f)", code)
     client = create_app({"DATA_ROOT": str(tmp_path / "root"), "TESTING": True}).test_client()
     for method in ("dvi", "pca"):  # a second build can start: the first one is not left running
-        state = _build(client, method)
+        state = build(client, "r", method)
         assert state["state"] == "failed"
         assert state["message"] == f"RunError: {run / 'model.py'}: TinyNet.prediction() fails: {why}"
 
@@ -110,11 +99,8 @@ def test_server_build_refuses_model_files_linked_out_of_the_root(imported_run, t
 
     run = tmp_path / "root" / "r"
     shutil.copytree(imported_run, run)
-    outside = tmp_path / "outside" / rel
-    outside.parent.mkdir(parents=True)
-    shutil.move(run / rel, outside)
-    (run / rel).symlink_to(outside)
+    link_out(run, rel, tmp_path / "outside")
     client = create_app({"DATA_ROOT": str(tmp_path / "root"), "TESTING": True}).test_client()
-    state = _build(client, "pca")
+    state = build(client, "r", "pca")
     assert state["state"] == "failed" and f"{run / rel} is outside the data root" in state["message"], state
     assert not (run / "visualize/pca/params.json").exists()

@@ -3,11 +3,10 @@ each kind of run file, linked out to an identical copy, makes the routes that re
 a build from the browser fail, while no route answers 5xx."""
 
 import shutil
-import time
 
 import pytest
 
-from api_routes import get_urls
+from serving import build, get_urls, link_out
 from srvutil import write_pca_visualization
 
 LAST = 6  # digits_run's last epoch
@@ -38,10 +37,7 @@ def _root_with_link(visualized, tmp_path, rel):
     """Data root <tmp>/root holding run "r" whose file `rel` links to an identical copy outside the root."""
     run = tmp_path / "root" / "r"
     shutil.copytree(visualized, run)
-    outside = tmp_path / "outside" / rel
-    outside.parent.mkdir(parents=True)
-    shutil.move(run / rel, outside)
-    (run / rel).symlink_to(outside)
+    link_out(run, rel, tmp_path / "outside")
     return tmp_path / "root"
 
 
@@ -78,14 +74,7 @@ def test_linked_in_file_is_served(visualized, tmp_path):
 def test_build_refuses_linked_out_file(visualized, tmp_path, rel):
     root = _root_with_link(visualized, tmp_path, rel)
     shutil.rmtree(root / "r/visualize/pca")  # through the link, when it is the one linked out
-    client = _client(root)
-    assert client.post("/api/runs/r/methods/pca/build", json={}).status_code == 202
-    deadline = time.monotonic() + 120
-    state = client.get("/api/runs/r/methods/pca/build").get_json()
-    while state["state"] == "running":
-        assert time.monotonic() < deadline, state
-        time.sleep(0.1)
-        state = client.get("/api/runs/r/methods/pca/build").get_json()
+    state = build(_client(root), "r", "pca")
     assert state["state"] == "failed" and "outside the data root" in state["message"], state
     assert not (root / "r/visualize/pca").exists()
 
