@@ -32,7 +32,7 @@ class Builds:
         self._running = {}  # run name -> Build
         self._last = {}  # (run name, method) -> Build
 
-    def start(self, name, run_path, method, force, build_fn):
+    def start(self, name, run, method, force, build_fn):
         with self._lock:
             if name in self._running:
                 return None
@@ -45,7 +45,7 @@ class Builds:
 
         def work():
             try:
-                build_fn(run_path, method, force=force, progress=progress)
+                build_fn(run, method, force=force, progress=progress)
                 job.state, job.progress, job.message = "done", 1.0, "done"
             except Exception as exc:  # reported to the client; the build can be started again
                 first = (str(exc).splitlines() or [""])[0][:300]
@@ -102,7 +102,7 @@ def start(run, method):
     force = body.get("force", False)
     if not isinstance(force, bool):
         abort_json(400, "'force' must be true or false")
-    job = current_app.extensions["ttvis_builds"].start(run, r.path, method, force, build_fn)
+    job = current_app.extensions["ttvis_builds"].start(run, r, method, force, build_fn)
     if job is None:
         abort_json(409, f"a build is already running for run {run!r}")
     return jsonify({"state": "running", "method": method}), 202
