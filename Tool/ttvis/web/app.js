@@ -24,6 +24,7 @@ import { bindKeys } from './keyboard.js';
 
 export const GALLERY_THUMB_PX = 48;
 export const HOVER_THUMB_PX = 56;
+export const SHORT_SCREEN_PX = 800;   // below this height the metrics start folded
 const DEMO_HINT = 'No runs under the data folder. Make one with: ttvis demo --out runs/digits (then ttvis serve runs)';
 const PANEL_HINT = 'Click a dot to inspect a sample and follow its trail · shift-drag to lasso a group · search by index or e.g. label:8 pred:1 · ? for keys';
 
@@ -96,6 +97,7 @@ async function openRun(name, prefer) {
     notice: notices.length ? { text: notices.join(' · '), kind: 'info' } : null,
   });
   builds.fill();
+  if (!method) $('build-section').open = true;
   session.timeline().then((t) => { if (info() === opened) store.set({ timeline: t }); }).catch(() => {});
   if (!method) { ensureScenes(1); requestFrame(); }
 }
@@ -408,6 +410,7 @@ function wireControls() {
   });
   new ResizeObserver(() => { for (const s of scenes) s.fit(); if (info()) syncTimebar(store.get()); requestFrame(); }).observe($('stage'));
   $('panel-hint').textContent = PANEL_HINT;
+  if (innerHeight < SHORT_SCREEN_PX) $('metrics-section').open = false;   // the left panel fits without scrolling
 }
 
 async function main() {

@@ -13,7 +13,7 @@ const pct = (v) => (v === null || v === undefined ? '–' : `${(100 * v).toFixed
 
 /** data: the /timeline JSON; epochs: the slider's epochs; current: the shown epoch. */
 export function renderTimeline(root, { data, epochs, current }) {
-  const width = Math.max(1, root.clientWidth), height = Math.max(1, root.clientHeight);
+  const box = root.getBoundingClientRect(), width = Math.max(1, box.width), height = Math.max(1, box.height);
   root.setAttribute('viewBox', `0 0 ${width} ${height}`);
   root.replaceChildren();
   if (!data || !epochs.length) return;
@@ -21,7 +21,9 @@ export function renderTimeline(root, { data, epochs, current }) {
   const ks = epochs.map((e) => row.get(e));
   const n = epochs.length, inset = THUMB_INSET_CSS;
   const x = (j) => (n === 1 ? width / 2 : inset + (j * (width - 2 * inset)) / (n - 1));
-  const y = (v) => height - 2 - v * (height - 4);
+  const accs = ['train_accuracy', 'test_accuracy'].flatMap((key) => (data[key] ? ks.map((k) => data[key][k]) : []));
+  const lo = Math.max(0, Math.floor(10 * Math.min(...accs, 1)) / 10);   // the axis starts at a round tenth
+  const y = (v) => height - 2 - ((v - lo) / (1 - lo || 1)) * (height - 4);
   const maxFlips = Math.max(1, ...ks.map((k) => data.flips[k] || 0));
   const slot = n > 1 ? (width - 2 * inset) / (n - 1) : width;
   ks.forEach((k, j) => {
@@ -41,7 +43,7 @@ export function renderTimeline(root, { data, epochs, current }) {
       'data-epoch': epochs[j], 'data-train': data.train_accuracy?.[k] ?? '', 'data-test': data.test_accuracy?.[k] ?? '',
       'data-flips': data.flips[k] });
     const title = svg('title', {});
-    title.textContent = `epoch ${epochs[j]}: train ${pct(data.train_accuracy?.[k])}, test ${pct(data.test_accuracy?.[k])}, ${data.flips[k]} prediction flips`;
+    title.textContent = `accuracy axis ${pct(lo)}–100% · epoch ${epochs[j]}: train ${pct(data.train_accuracy?.[k])}, test ${pct(data.test_accuracy?.[k])}, ${data.flips[k]} prediction flips`;
     hit.append(title);
     root.append(hit);
   });
