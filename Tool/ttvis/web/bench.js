@@ -19,7 +19,8 @@ export async function runBench({ scenes, hook, frames = 120, step, requestFrame 
     let f = 0;
     const tick = () => {
       const start = performance.now();
-      for (const s of scenes()) { s.t = (f % 60) / 60; draw(s); }
+      clock.hold = (f % 60) / 60;
+      for (const s of scenes()) { s.step(start); draw(s); }
       for (const s of scenes()) for (const gl of [s.gl, s.territory.gl]) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
       times.push(performance.now() - start);
       f += 1;
@@ -40,6 +41,7 @@ export async function runBench({ scenes, hook, frames = 120, step, requestFrame 
   };
   hook.benchActive = false;
   clock.hold = null;
+  for (const s of scenes()) s.step(performance.now());
   requestFrame();
   const sorted = [...times].sort((a, b) => a - b);
   const gl = scenes()[0].gl, dbg = gl.getExtension('WEBGL_debug_renderer_info');

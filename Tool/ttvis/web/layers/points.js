@@ -4,12 +4,15 @@
 import { program, clipTransform } from './gl.js';
 
 // dot diameter in CSS pixels by the number of dots shown: fewer dots, bigger dots
-export const POINT_SIZES_CSS = [[1000, 7], [5000, 5.5], [20000, 4.5], [Infinity, 3.5]];
+export const POINT_SIZES_CSS = [[1000, 7], [5000, 5.5], [20000, 4.5], [Infinity, 3]];
 export const ZOOM_GROWTH = 0.5;          // dots grow with zoom^0.5 ...
 export const MAX_ZOOM_GROWTH = 3;        // ... up to 3x
 export const EMPHASIS_SCALE = 2.2;       // highlighted dots are this much bigger
 export const DIM_TOWARD_WHITE = 0.65;    // how much other dots fade while a highlight is shown
 export const MARK_RGB = [255, 0, 255];   // ring around samples the map misplaces (round-trip error)
+export const OUTLINE_CSS = 0.8;          // dot outline width
+export const MIN_OUTLINED_CSS = 4.5;     // smaller dots have no room for an outline
+export const MARK_RING_CSS = 1.5;        // width of the round-trip error ring
 
 const VS = `#version 300 es
 in float a_x0; in float a_y0; in float a_x1; in float a_y1; in vec4 a_color;
@@ -23,29 +26,34 @@ void main() {
   gl_PointSize = hidden ? 0.0 : u_size;
 }`;
 
-// u_style: 0 plain dot with outline, 1 emphasised (big, black ring), 2 mark (hollow magenta ring)
+// u_style: 0 plain dot (outlined when big enough), 1 emphasised (big, black ring), 2 mark (hollow ring).
+// Squared radii and precomputed thresholds keep the per-fragment work small (it dominates at 60k dots).
 const FS = `#version 300 es
-precision highp float;
-in vec4 v_color; uniform float u_style; uniform float u_dim; uniform float u_size; uniform vec3 u_mark;
+precision mediump float;
+in vec4 v_color; uniform float u_style; uniform float u_dim; uniform float u_rim2; uniform vec3 u_mark;
 out vec4 o;
 void main() {
   vec2 d = gl_PointCoord * 2.0 - 1.0;
-  float r = length(d);
-  if (r > 1.0) discard;
-  float px = 2.0 / u_size;                                   // one CSS pixel in point units
-  float edge = 1.0 - smoothstep(1.0 - px, 1.0, r);           // soft rim about one pixel wide
-  vec3 rgb;
-  if (u_style > 1.5) {
-    if (r < 1.0 - 3.0 * px) discard;
-    rgb = u_mark;
-  } else if (u_style > 0.5) {
-    rgb = r > 0.7 ? vec3(0.07) : v_color.rgb;
-  } else {
+  float r2 = dot(d, d);
+  if (r2 > 1.0) discard;
+  if (u_style < 0.5) {
     vec3 c = mix(v_color.rgb, vec3(1.0), u_dim);
-    rgb = r > 1.0 - 1.6 * px ? c * 0.3 : c;                    // thin dark outline
+    o = vec4(r2 > u_rim2 ? c * 0.3 : c, 1.0);               // thin dark outline
+  } else if (u_style < 1.5) {
+    o = vec4(r2 > 0.49 ? vec3(0.07) : v_color.rgb, 1.0);
+  } else {
+    if (r2 < u_rim2) discard;
+    o = vec4(u_mark, 1.0);
   }
-  o = vec4(rgb * edge, edge);   // premultiplied alpha
 }`;
+
+/** Squared radius (in point units) inside which a dot of `size` device pixels keeps its colour: the
+ * outline is OUTLINE_CSS wide, and only dots of at least MIN_OUTLINED_CSS get one. */
+function rim2(size, dpr) {
+  if (size < MIN_OUTLINED_CSS * dpr) return 2;
+  const inner = 1 - (2 * OUTLINE_CSS * dpr) / size;
+  return inner * inner;
+}
 
 export class PointsLayer {
   constructor(gl) {
@@ -112,19 +120,20 @@ export class PointsLayer {
     const size = this.size(dpr, zoom || 1);
     gl.useProgram(this.p.program);
     gl.bindVertexArray(this.vao);
-    gl.enable(gl.BLEND);
-    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
     gl.uniform4fv(u.u_xf, clipTransform(xf, width, height));
     gl.uniform1f(u.u_mix, mix);
     gl.uniform1f(u.u_size, size);
+    gl.uniform1f(u.u_rim2, rim2(size, dpr));
     gl.uniform1f(u.u_style, 0);
     gl.uniform1f(u.u_dim, dim ? DIM_TOWARD_WHITE : 0);
     gl.uniform3f(u.u_mark, ...MARK_RGB.map((v) => v / 255));
     gl.drawArrays(gl.POINTS, 0, this.n);
     if (this.nMarks) {
       gl.bindVertexArray(this.markVao);
+      const ring = size + 6 * dpr, inner = 1 - (2 * MARK_RING_CSS * dpr) / ring;
       gl.uniform1f(u.u_style, 2);
-      gl.uniform1f(u.u_size, size + 6 * dpr);
+      gl.uniform1f(u.u_size, ring);
+      gl.uniform1f(u.u_rim2, inner * inner);
       gl.drawElements(gl.POINTS, this.nMarks, gl.UNSIGNED_INT, 0);
       gl.bindVertexArray(this.vao);
     }
@@ -134,7 +143,6 @@ export class PointsLayer {
       gl.drawElements(gl.POINTS, this.nEmph, gl.UNSIGNED_INT, 0);
     }
     gl.bindVertexArray(null);
-    gl.disable(gl.BLEND);
   }
 
   dispose() {

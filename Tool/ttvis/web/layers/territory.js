@@ -6,7 +6,7 @@
 // is redrawn only when the view changes or the cross-fade moves on to its next step.
 import { program, clipTransform } from './gl.js';
 
-export const CROSSFADE_STEPS = 12;      // distinct cross-fade levels drawn during one transition
+export const CROSSFADE_STEPS = 8;       // distinct cross-fade levels drawn during one transition
 
 const VS = `#version 300 es
 in vec2 a_unit; uniform vec4 u_rect; uniform vec4 u_xf; out vec2 v_uv;
