@@ -972,6 +972,8 @@ def test_layout_at_1024x700_needs_no_scrolling(page, server):
     page.wait_for_selector("#sample-panel:not([hidden]) .sparkline text.axis")
     assert page.is_visible("#right")
     assert page.evaluate(fits)[:2] == [True, True]
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "narrow_view.png"))
     # ? shows the keys
     page.mouse.move(2, 300)
     page.keyboard.press("?")

@@ -32,8 +32,7 @@ const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
 const store = createStore(fromURL(location.search));
 const view = new View(store.get().view);
-let data = api;                 // the data source (a synthetic in-page one for benchmarks)
-const session = new Session(api);
+const session = new Session(api);   // its source is api.js, or a synthetic in-page run for benchmarks
 let scenes = [];
 const loads = { pending: 0, token: 0 };
 
@@ -45,8 +44,8 @@ const hook = installHook({
   store, scenes: () => scenes, requestFrame,
   idle: () => loads.pending === 0 && !!store.get().frame && store.get().frame.key === frameKey(store.get()),
 });
-const galleries = createGalleries({ store, session, data: () => data, centerOn });
-const builds = createBuilds({ store, session, data: () => data, onBuilt: (name, m) => openRun(name, m) });
+const galleries = createGalleries({ store, session, centerOn });
+const builds = createBuilds({ store, session, onBuilt: (name, m) => openRun(name, m) });
 
 /** URL of sample i's image scaled to about px pixels, or null when the run keeps no images. */
 function imageSrc(i, px = THUMB_TARGET_PX) {
@@ -244,7 +243,7 @@ function syncSidePanel() {
 
 async function loadMetrics(s) {
   if (!s.info || !s.method) { renderMetrics($('metrics'), {}); return; }
-  try { renderMetrics($('metrics'), await data.epochMetrics(s.info.name, s.method, s.epoch)); } catch (err) { renderMetrics($('metrics'), {}); }
+  try { renderMetrics($('metrics'), await session.source.epochMetrics(s.info.name, s.method, s.epoch)); } catch (err) { renderMetrics($('metrics'), {}); }
 }
 
 async function loadTrails(s) {
@@ -417,10 +416,9 @@ async function main() {
   wireControls();
   if (query.get('synthetic')) {
     const { syntheticSource } = await import('./bench.js');
-    data = syntheticSource(Number(query.get('synthetic')));
-    session.source = data;
+    session.source = syntheticSource(Number(query.get('synthetic')));
   }
-  const { runs } = await data.listRuns();
+  const { runs } = await session.source.listRuns();
   options($('run'), runs.map((r) => [r.name, r.name]), null);
   if (!runs.length) { store.set({ notice: { text: DEMO_HINT, kind: 'info' } }); return; }
   const { name, unknown } = landingRun(runs, store.get().run);

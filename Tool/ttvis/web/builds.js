@@ -10,8 +10,8 @@ export const BUILD_POLL_MS = 400;
 
 const $ = (id) => document.getElementById(id);
 
-/** store: page store (build); session; data(): data source; onBuilt(run, method): reopen the run. */
-export function createBuilds({ store, session, data, onBuilt }) {
+/** store: page store (build); session: the open run and its data source; onBuilt(run, method): reopen the run. */
+export function createBuilds({ store, session, onBuilt }) {
   const slow = (m) => m in SLOW_FROM && session.info && session.info.labels.length >= SLOW_FROM[m];
 
   function fill() {
@@ -35,9 +35,9 @@ export function createBuilds({ store, session, data, onBuilt }) {
     const began = performance.now();
     store.set({ build: { method: m, state: 'running', progress: 0, message: 'starting', eta: null } });
     try {
-      await data().startBuild(name, m, force);
+      await session.source.startBuild(name, m, force);
       for (;;) {
-        const st = await data().buildStatus(name, m);
+        const st = await session.source.buildStatus(name, m);
         const elapsed = (performance.now() - began) / 1000, p = st.progress || 0;
         const eta = p > 0.02 && p < 1 ? (elapsed * (1 - p)) / p : null;
         store.set({ build: { method: m, state: st.state, progress: p, message: st.message || st.state, eta } });
@@ -58,7 +58,7 @@ export function createBuilds({ store, session, data, onBuilt }) {
     const b = store.get().build;
     if (!b || b.state !== 'running') return;
     store.set({ build: { ...b, message: 'cancelling…' } });
-    try { await data().cancelBuild(session.info.name, b.method); } catch (err) { /* it finished first */ }
+    try { await session.source.cancelBuild(session.info.name, b.method); } catch (err) { /* it finished first */ }
   }
 
   /** Show the build state: progress bar, phase and time left, cancel while running. */

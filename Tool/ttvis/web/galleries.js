@@ -6,8 +6,8 @@ import { parseQuery, runQuery } from './query.js';
 export const SUSPICIOUS_K = 50;
 export const SEARCH_K = 20;
 
-/** store: the page store; session: the open run's data; data(): the data source; centerOn(i). */
-export function createGalleries({ store, session, data, centerOn }) {
+/** store: the page store; session: the open run and its data source; centerOn(i). */
+export function createGalleries({ store, session, centerOn }) {
   let token = 0;
   const show = (gallery, g) => store.set({ gallery, g });
   const name = () => session.info.name;
@@ -44,7 +44,7 @@ export function createGalleries({ store, session, data, centerOn }) {
     const what = space === 'trajectory' ? 'training trajectory' : `representation at epoch ${epoch}`;
     show({ kind: 'similar', title, subtitle: what, pending: 'indexing / searching… (the first search of an epoch indexes it)' }, g);
     try {
-      const r = await data().search(name(), { sample: i, epoch, k: SEARCH_K, space });
+      const r = await session.source.search(name(), { sample: i, epoch, k: SEARCH_K, space });
       if (t !== token) return;
       show({ kind: 'similar', title, subtitle: `${space === 'trajectory' ? 'training trajectory' : `representation at epoch ${r.epoch}`}, k=${r.k}`,
         items: r.ids.map((id, k) => ({ index: id, note: `distance ${Number(r.distances[k]).toPrecision(3)}` })) }, g);
@@ -59,7 +59,7 @@ export function createGalleries({ store, session, data, centerOn }) {
     const t = ++token, title = 'Suspicious samples';
     show({ kind: 'suspicious', title, pending: 'ranking samples by their training dynamics…' }, 'suspicious');
     try {
-      const r = await data().suspicious(name(), SUSPICIOUS_K);
+      const r = await session.source.suspicious(name(), SUSPICIOUS_K);
       if (t !== token) return;
       const signals = Array.isArray(r.signals) && r.signals.length ? `ranked by ${r.signals.join(', ')}` : null;
       show({ kind: 'suspicious', title, subtitle: signals, items: r.samples.map((smp) => ({

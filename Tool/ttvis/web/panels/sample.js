@@ -33,7 +33,7 @@ export function renderSample(root, info, opts) {
         h('dt', {}, `epoch ${epoch}`),
         h('dd', { class: pred !== info.label ? 'wrong' : '' }, pred === undefined ? '–' : `${cls(pred).name} (${pct(info.confidences[k])})`),
         h('dt', {}, 'flips'), h('dd', {}, info.flips.length ? info.flips.join(', ') : 'none'))),
-    h('div', { class: 'caption' }, 'prediction per epoch (opacity = confidence, red edge = wrong)'),
+    h('div', { class: 'caption' }, 'prediction per epoch (opacity = confidence, magenta edge = wrong)'),
     strip,
     h('div', { class: 'caption' }, 'probability of the given label (black) and top confidence (grey)'),
     sparkline(info, epoch),
