@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from flask import Blueprint, jsonify
 
+from ttvis.errors import RunError
 from ttvis.run import layout
 from ttvis.server.responses import abort_json, binary_response, epoch_arg
 from ttvis.server.runs import label_dtype
@@ -85,8 +86,13 @@ def roundtrip(run, method, epoch):
 
         from ttvis.visualize.build import load_projector
 
-        projector = store.cache.get_or_make(("projector", run, method, params), lambda: load_projector(r.path, method))
-        if not projector.has_inverse or not r.has_head:
+        if not r.has_head:
+            return None
+        try:
+            projector = store.cache.get_or_make(("projector", run, method, params), lambda: load_projector(r.path, method))
+        except RunError:  # a layout written without a fitted projector (imported, or made by hand)
+            return None
+        if not projector.has_inverse:
             return None
         with torch.no_grad():
             dec = projector.decode_tensor(torch.as_tensor(positions), e)
@@ -95,5 +101,5 @@ def roundtrip(run, method, epoch):
 
     pred = store.cache.get_or_make(("roundtrip", run, method, e, sig, params), decoded)
     if pred is None:
-        abort_json(404, f"visualization {method!r} has no inverse: its map points cannot be decoded")
+        abort_json(404, f"visualization {method!r} of run {run!r} cannot decode its map points (no inverse)")
     return binary_response(store.payload(("roundtrip", run, method, e, sig, params), lambda: pred), immutable=False)
