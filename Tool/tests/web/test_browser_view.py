@@ -1051,3 +1051,17 @@ def test_default_view_screenshot(page, timevis_server):
     page.screenshot(path=str(ARTIFACTS / "default_view.png"))
     img = shot(page, clip=stage_box(page))
     assert (img.min(axis=2) >= 250).mean() < 0.01, "the territory does not fill the stage"
+
+
+def test_empty_data_root_says_how_to_make_a_run(page, tmp_path):
+    from conftest import serve
+
+    url, stop = serve(tmp_path)
+    try:
+        page.goto(f"{url}/")
+        page.wait_for_selector("#message:not([hidden])")
+        text = page.inner_text("#message")
+        assert "ttvis demo --out FOLDER/digits" in text and "ttvis serve --root FOLDER" in text
+        assert page.evaluate("window.ttvis.error") is None
+    finally:
+        stop()

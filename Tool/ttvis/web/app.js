@@ -25,7 +25,8 @@ import { bindKeys } from './keyboard.js';
 export const GALLERY_THUMB_PX = 48;
 export const HOVER_THUMB_PX = 56;
 export const SHORT_SCREEN_PX = 800;   // below this height the metrics start folded
-const DEMO_HINT = 'No runs under the data folder. Make one with: ttvis demo --out runs/digits (then ttvis serve runs)';
+const DEMO_HINT = 'No runs in the data folder yet. Make one with `ttvis demo` (it writes training_dynamic/digits, '
+  + 'the folder served by default) or `ttvis demo --out FOLDER/digits` for `ttvis serve --root FOLDER`, then reload.';
 const PANEL_HINT = 'Click a dot to inspect a sample and follow its trail · shift-drag to lasso a group · search by index or e.g. label:8 pred:1 · ? for keys';
 
 const $ = (id) => document.getElementById(id);
