@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ttvis.errors import RunError
+
 
 def _alive(pid):
     if pid == os.getpid():
@@ -69,9 +71,11 @@ def atomic_path(path):
         yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. the disk is full: say which file could not be written
+            raise RunError(path, f"cannot write: {exc.strerror or exc}") from None
         raise
 
 

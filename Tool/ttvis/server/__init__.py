@@ -61,9 +61,9 @@ def create_app(test_config=None):
     _init_cors(app)
     _register_errors(app)
 
-    from ttvis.server import epochs, marks, methods, openapi, runs, samples, search_api, web
+    from ttvis.server import epochs, marks, methods, openapi, overlays, runs, samples, search_api, web
 
-    for module in (runs, epochs, methods, samples, builds, search_api, marks, openapi, web):
+    for module in (runs, epochs, methods, samples, builds, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)

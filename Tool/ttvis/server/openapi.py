@@ -52,7 +52,7 @@ def _get(summary, ok, params=(), errors=True):
 
 EXTENT = {"type": "object", "properties": {k: {"type": "number"} for k in ("x_min", "x_max", "y_min", "y_max")}}
 BUILD_STATE = {"type": "object", "properties": {
-    "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+    "state": {"type": "string", "enum": ["idle", "running", "done", "failed", "cancelled"]},
     "progress": {"type": "number", "minimum": 0, "maximum": 1}, "message": {"type": "string"}}}
 
 MARK = {"type": "object", "required": ["mark"], "additionalProperties": False, "properties": {
@@ -124,7 +124,21 @@ PATHS = {
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
                                "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
                                "409": {**ERROR, "description": "a build is already running for this run"},
-                               "415": {**ERROR, "description": "refused: the body is not JSON"}}}},
+                               "415": {**ERROR, "description": "refused: the body is not JSON"}}},
+        "delete": {"summary": "Cancel the running build of this method at its next progress step",
+                   "parameters": [RUN, METHOD],
+                   "responses": {"202": _json("cancelling", BUILD_STATE), **ERRORS,
+                                 "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                                 "409": {**ERROR, "description": "no build of this method is running"}}}},
+    "/api/runs/{run}/timeline": _get("Train and test accuracy per epoch, and prediction flips since the previous epoch", _json(
+        "timeline", {"type": "object", "properties": {k: {"type": "array"} for k in ("epochs", "train_accuracy", "test_accuracy", "flips")}}),
+        [RUN]),
+    "/api/runs/{run}/methods/{method}/epochs/{epoch}/territory_grid": _get(
+        "The territory's predicted class and margin per grid cell, float32 (2, H, W), row 0 at y_max",
+        _binary("class and margin grids."), [RUN, METHOD, EPOCH]),
+    "/api/runs/{run}/methods/{method}/epochs/{epoch}/roundtrip": _get(
+        "Each sample's prediction after its map point is decoded back (404 for methods without an inverse)",
+        _binary("round-trip predictions."), [RUN, METHOD, EPOCH]),
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),

@@ -134,7 +134,7 @@ class Projector:
                "epochs": self.epochs_, "dim": self.dim_, "meta": _jsonable(meta)}
         with atomic.atomic_dir(path) as tmp:
             (tmp / "params.json").write_text(json.dumps(doc, indent=2) + "\n")
-            torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp / "state.pt")
+            atomic.write_torch(tmp / "state.pt", {k: v.detach().cpu() for k, v in state.items()})
         return self
 
     @classmethod
