@@ -1,5 +1,7 @@
 """The wrong-label vote: out-of-sample probabilities find flipped labels, and vote only with the neighbours."""
 
+import warnings
+
 import numpy as np
 
 from ttvis.suspicious import SIGNALS, combined_score
@@ -28,6 +30,16 @@ def test_out_of_sample_probabilities_without_evidence_keep_the_labels():
     labels = np.zeros(20, dtype=np.int64)
     probs = _out_of_sample_probs(np.random.default_rng(0).normal(size=(20, 3)), labels, 2)
     assert (probs[:, 0] == 1).all() and (probs[:, 1] == 0).all()
+
+
+def test_a_class_smaller_than_the_folds_warns_nobody():
+    """A class of one sample is missing from a training fold: its sample gets probability 0 for it, quietly."""
+    labels = np.array([0] * 20 + [1] * 20 + [2])
+    x = np.random.default_rng(0).normal(size=(41, 3)) + 3 * labels[:, None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        probs = _out_of_sample_probs(x, labels, 3)
+    assert np.allclose(probs.sum(axis=1), 1) and probs[40, 2] == 0
 
 
 def test_wrong_label_vote_needs_both_the_neighbours_and_the_held_out_classifier():

@@ -169,7 +169,9 @@ def _out_of_sample_probs(reps, labels, n_classes, folds=OOS_FOLDS):
     cv = StratifiedKFold(folds, shuffle=True, random_state=0)
     with warnings.catch_warnings(), threadpool_limits(1):
         warnings.simplefilter("ignore", ConvergenceWarning)  # the probabilities are good long before
-        warnings.simplefilter("ignore", UserWarning)  # "the least populated class has only N members"
+        # a class with fewer samples than folds: missing from some folds, where it gets probability 0
+        warnings.filterwarnings("ignore", "The least populated class")
+        warnings.filterwarnings("ignore", "Number of classes in training fold")
         probs[:, present] = cross_val_predict(model, reps, labels, cv=cv, method="predict_proba")
     return probs
 
