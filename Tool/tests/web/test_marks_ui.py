@@ -41,7 +41,7 @@ def test_a_mark_set_in_the_page_survives_a_reload_and_is_exported(page, marks_se
     badge = f"→ {run.classes[target]}"
     assert page.inner_text(f"#gallery-panel .thumb[data-index='{i}'] .tag.mark") == badge
     assert page.inner_text(f"#sample-panel .mark-row[data-index='{i}'] .tag.mark") == badge
-    page.wait_for_function(f"location.search.includes('sel={i}')")
+    page.wait_for_function(f"new URLSearchParams(location.search).get('sel') === '{i}'")  # the reload keeps it
 
     page.reload()
     page.wait_for_function(LOADED, timeout=60000)
