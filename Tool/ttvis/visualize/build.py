@@ -3,6 +3,7 @@ metrics, each stage written atomically and skipped when already done, so a kille
 where it stopped (the trainers checkpoint every pass with their random state, so the resumed result
 equals an uninterrupted one). `force=True` starts again from nothing."""
 
+import contextlib
 import json
 import shutil
 import time
@@ -106,36 +107,65 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())
 
-    started = time.perf_counter()
-    plan = _plan(run, method, epochs, projector, seed)
+    stage = Stages()
+    with stage("sampling"):
+        plan = _plan(run, method, epochs, projector, seed)
     trained = plan["keyframes"] if plan else epochs
-    boundary, space = _boundary(run, method, trained, plan, store, boundary_fraction, seed, report)
-    projector = _fit(run, method, epochs, projector, plan, boundary, store, report)
+    with stage("boundary samples"):
+        boundary, space = _boundary(run, method, trained, plan, store, boundary_fraction, seed, report)
+    with stage("fit"):
+        projector = _fit(run, method, epochs, projector, plan, boundary, store, report)
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())  # numba may have changed it during the fit
-    extent = territory.shared_extent(_positions(run, method, epochs, projector, store, report))
-    store.write_extent(**extent)
+    with stage("positions"):
+        extent = territory.shared_extent(_positions(run, method, epochs, projector, store, report))
+        store.write_extent(**extent)
     painted = projector.has_inverse and run.has_head
     if painted:
-        _territories(run, epochs, projector, store, extent, grid, report)
-    build_seconds = time.perf_counter() - started
+        with stage("territories"):
+            _territories(run, epochs, projector, store, extent, grid, report)
+    build_seconds = stage.total()
     if evaluate:
         report(0.92, "computing quality metrics")
-        evaluate_store(run, store, projector=projector, boundary=boundary)
+        with stage("metrics"):
+            evaluate_store(run, store, projector=projector, boundary=boundary)
     params = {**settings, "has_territory": painted, "has_inverse": projector.has_inverse,
-              "boundary_space": space, "build_seconds": round(build_seconds, 3), "sampled": _sampled(run, plan)}
+              "boundary_space": space, "build_seconds": round(build_seconds, 3), "sampled": _sampled(run, plan),
+              "stages": stage.done}
     store.write_params(params)
     report(1.0, "done")
     return store
 
 
 # -- stages -----------------------------------------------------------------------------------
+class Stages:
+    """Wall time and the process's peak resident memory so far at the end of each stage, for
+    params.json (a resumed build times only what it redid)."""
+
+    def __init__(self):
+        self.done = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        import resource
+
+        started = time.perf_counter()
+        yield
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        self.done[name] = {"seconds": round(time.perf_counter() - started, 3), "peak_rss_mb": round(peak, 1)}
+
+    def total(self):
+        return sum(v["seconds"] for v in self.done.values())
+
+
 def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     """What a parametric method trains on: {"stats": {epoch: (mean, scale)}, "keyframes": [...],
-    "landmarks": {keyframe: positions into run.train_idx}}; None for the other methods.
+    "landmarks": {epoch: positions into run.train_idx}}; None for the other methods.
 
-    `previous`: the last epoch already built (incremental builds), included to measure the change
-    into the first new epoch but never chosen again."""
+    TimeVis trains on every epoch: keyframes with `landmarks` samples (and boundary samples), the other
+    epochs with a light share of together half of that (so each still learns its own embedding,
+    faithful encoder and decoder included). `previous`: the last epoch already built (incremental
+    builds), there to measure the change into the first new epoch and to tie the new ones to it."""
     if method not in PARAMETRIC:
         return None
     chain = ([previous] if previous is not None else []) + list(epochs)
@@ -143,13 +173,16 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     stats = dict(zip(chain, stats))
     k = k or getattr(projector, "keyframes", 0) or len(chain)
     keys = [chain[i] for i in sampling.keyframes(change, min(k, len(chain)))]
-    size = projector.landmarks or len(run.train_idx)
+    size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
     labels = run.labels[run.train_idx]
     if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
         same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
         marks = {e: same for e in keys}
     else:
-        marks = {e: sampling.landmarks(labels, run.predictions(e)[run.train_idx], size, seed) for e in keys}
+        light = [e for e in chain if e not in keys]
+        small = min(size, max(projector.n_neighbors + 2, size * len(keys) // (2 * max(1, len(light)))))
+        marks = {e: sampling.landmarks(labels, run.predictions(e)[run.train_idx], size if e in keys else small, seed)
+                 for e in chain}
     return {"stats": {e: stats[e] for e in epochs}, "keyframes": [e for e in keys if e != previous],
             "landmarks": marks}
 
@@ -158,8 +191,10 @@ def _sampled(run, plan):
     """What the fit saw, for params.json and the README's scale section."""
     if plan is None:
         return None
-    return {"keyframes": plan["keyframes"], "landmarks_per_keyframe": max(len(v) for v in plan["landmarks"].values()),
-            "training_samples": int(len(run.train_idx))}
+    sizes = {e: len(v) for e, v in plan["landmarks"].items()}
+    light = [sizes[e] for e in sizes if e not in plan["keyframes"]]
+    return {"keyframes": plan["keyframes"], "landmarks_per_keyframe": max(sizes[e] for e in plan["keyframes"]),
+            "landmarks_per_other_epoch": min(light) if light else None, "training_samples": int(len(run.train_idx))}
 
 
 def _train_rows(run, e, plan):
@@ -206,10 +241,8 @@ def _fit(run, method, epochs, projector, plan, boundary, store, report):
         projector.fit(X, heads=sampling.Lazy(epochs, run.head), boundary=boundary, checkpoint_dir=work,
                       progress=fit_progress)
     else:
-        keys = plan["keyframes"]
-        projector.fit({e: _train_rows(run, e, plan) for e in keys}, heads={e: run.head(e) for e in keys},
-                      boundary=boundary, checkpoint_dir=work, progress=fit_progress)
-        projector.add_epochs({e: plan["stats"][e] for e in epochs if e not in keys})
+        projector.fit({e: _train_rows(run, e, plan) for e in epochs}, heads={e: run.head(e) for e in epochs},
+                      boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"])
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
     return projector
@@ -282,19 +315,20 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     projector = load_projector(run.path, method)
     if resolve_device(projector.device) == "cpu":
         torch.set_num_threads(cpu_threads())
-    drift = None
+    drift, sampled = None, params.get("sampled") or {}
     if not set(new) <= set(projector.epochs_):  # else a killed extension already saved its model
-        drift = _fit_more(run, store, projector, settings, new, report)
+        rate = len(sampled.get("keyframes") or built) / len(built)  # keyframes per epoch so far
+        drift, keys = _fit_more(run, store, projector, settings, new, 1 + max(1, round(rate * len(new))), report)
+        params["sampled"] = {**sampled, "keyframes": sampled.get("keyframes", []) + keys}
     settings["epochs"] = built + new
     atomic.write_json(build_json, settings)
     extent = store.read_extent()
-    boxes = _positions(run, method, new, projector, store, report)
-    grown = territory.shared_extent(boxes + [np.array([[extent["x_min"], extent["y_min"]],
-                                                        [extent["x_max"], extent["y_max"]]])], pad=0)
-    repaint = grown != extent
-    if repaint:
-        extent = territory.shared_extent(boxes + [np.array([[grown["x_min"], grown["y_min"]],
-                                                             [grown["x_max"], grown["y_max"]]])])
+    boxes = np.concatenate(_positions(run, method, new, projector, store, report))
+    repaint = bool((boxes[:, 0] < extent["x_min"]).any() or (boxes[:, 0] > extent["x_max"]).any()
+                   or (boxes[:, 1] < extent["y_min"]).any() or (boxes[:, 1] > extent["y_max"]).any())
+    if repaint:  # new positions left the shared extent: grow it, and every territory must follow
+        corners = np.array([[extent["x_min"], extent["y_min"]], [extent["x_max"], extent["y_max"]]])
+        extent = territory.shared_extent([boxes, corners])
         store.write_extent(**extent)
     if params.get("has_territory"):
         _territories(run, settings["epochs"] if repaint else new, projector, store, extent, settings["grid"], report,
@@ -311,13 +345,13 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     return store
 
 
-def _fit_more(run, store, projector, settings, new, report):
-    """Train the new epochs into the projector and save it; returns the drift of earlier epochs."""
+def _fit_more(run, store, projector, settings, new, k, report):
+    """Train the new epochs into the projector (k keyframes, counting the last built epoch) and save
+    it; returns the drift of earlier epochs and the new keyframes."""
     seed, built = settings["seed"], settings["epochs"]
-    rate = len(projector.keyframes_) / len(projector.epochs_)
-    plan = _plan(run, "timevis", new, projector, seed, previous=built[-1], k=1 + max(1, round(rate * len(new))))
+    plan = _plan(run, "timevis", new, projector, seed, previous=built[-1], k=k)
     bridge = built[-1]  # the last built epoch (always a keyframe) ties the new ones to the old layout
-    trained = [bridge] + plan["keyframes"]
+    trained = [bridge] + new
     boundary, _ = _boundary(run, "timevis", plan["keyframes"], plan, store, settings["boundary_fraction"], seed,
                             report)
     old_keys = [e for e in projector.keyframes_ if e <= bridge]
@@ -335,7 +369,7 @@ def _fit_more(run, store, projector, settings, new, report):
     drift = float(np.linalg.norm(Z - check[2], axis=1).mean() / diagonal)
     projector.save(store.model_dir / "projector")
     shutil.rmtree(work, ignore_errors=True)
-    return round(drift, 5)
+    return round(drift, 5), plan["keyframes"]
 
 
 def _samples_of(run, store, epochs, idx):

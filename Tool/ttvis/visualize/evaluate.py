@@ -36,7 +36,7 @@ def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
     samples = {"train": S.seeded_subset(run.train_idx, S.METRIC_SAMPLE, 0),
                "test": S.seeded_subset(run.test_idx, S.METRIC_SAMPLE, 1)}
     every = np.concatenate(list(samples.values()))
-    ref_high = {e: S.rows(run.representations(e), every) for e in refs}
+    ref_high = {e: S.rows(run.representations(e), every).astype(np.float16) for e in refs}  # half the memory
     ref_low = {e: S.rows(store.read_positions(e), every) for e in refs}
     for t, e in enumerate(epochs):
         R, Y = S.rows(run.representations(e), every), S.rows(store.read_positions(e), every)

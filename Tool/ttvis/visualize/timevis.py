@@ -8,6 +8,8 @@ Large runs train on keyframe epochs only (sampling.py); `add_epochs` then gives 
 embedding interpolated between its neighbouring keyframes, and `fit_more` trains new epochs into a
 fitted model while anchors hold earlier epochs where they were (incremental builds)."""
 
+import time
+
 import numpy as np
 import torch
 
@@ -31,7 +33,8 @@ class TimeVis(ParametricProjector):
                 "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones
                 "subset": False,           # k-center greedy subset of each epoch's samples in the graph
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
-                "anchor_weight": 10.0}     # incremental builds: pull of earlier epochs' stored positions
+                "anchor_weight": 1000.0,   # incremental builds: pull of earlier epochs' stored positions
+                "extend_lr": 1e-3}         # incremental builds: learning rate (fine-tuning a fitted model)
 
     def _validate_params(self):
         super()._validate_params()
@@ -41,6 +44,7 @@ class TimeVis(ParametricProjector):
             raise ValueError(f"subset must be true or false, got {self.subset!r}")
         self._check_int("keyframes", 0)
         self._check_float("anchor_weight", 0.0)
+        self._check_float("extend_lr", 0.0, 1.0, low_open=True)
 
     def _build_graph(self, X, boundary, checkpoint_dir):
         path = checkpoint_dir / "graph.npz" if checkpoint_dir is not None else None
@@ -83,8 +87,8 @@ class TimeVis(ParametricProjector):
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
-    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress):
-        stats = [self._stats(X[e]) for e in self.epochs_]
+    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None):
+        stats = [stats[e] if stats is not None else self._stats(X[e]) for e in self.epochs_]
         torch.manual_seed(self.seed)
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = list(self.epochs_)
@@ -105,18 +109,21 @@ class TimeVis(ParametricProjector):
             checkpoint_dir.mkdir(parents=True, exist_ok=True)
         if progress:
             progress(0.0, "building the neighbourhood graph")
+        started = time.perf_counter()
         g = self._build_graph(X, boundary, checkpoint_dir)
         nodes = _gather_nodes(g["node_src"], self.epochs_, X, boundary)
+        graph_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
             anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
                        self.anchor_weight)
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
-                                heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors)
+                                heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
+                                lr=self.extend_lr if anchors is not None else None)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
         history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
         self.model_ = trainer.model.cpu().eval()
-        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"]))}
+        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"])), "seconds": graph_seconds}
         return history
 
     def add_epochs(self, stats):
