@@ -122,7 +122,7 @@ class TimeVis(ParametricProjector):
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
         history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
-        self.model_ = trainer.model.cpu().eval()
+        self.model_ = trainer.model.eval()
         self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"])), "seconds": graph_seconds}
         return history
 
@@ -134,7 +134,8 @@ class TimeVis(ParametricProjector):
         if not new:
             return self
         epochs = sorted(self.epochs_ + new)
-        old = self.model_
+        device = self.model_.mean.device
+        old = self.model_.cpu()
         model = VisModel(self.dim_, self.hidden, n_epochs=len(epochs), epoch_dim=self.epoch_dim)
         keep = {k: v for k, v in old.state_dict().items() if not k.startswith(("mean", "scale", "epoch_embedding"))}
         model.load_state_dict(keep, strict=False)
@@ -148,7 +149,7 @@ class TimeVis(ParametricProjector):
                     model.scale[j] = float(stats[e][1])
             if self.epoch_dim:
                 model.epoch_embedding.weight[have] = old.epoch_embedding.weight[src[have]]
-        self.model_, self.epochs_ = model.eval(), epochs
+        self.model_, self.epochs_ = model.to(device).eval(), epochs
         self._interpolate([self.epochs_.index(e) for e in new])
         return self
 
