@@ -89,6 +89,30 @@ else:
 """
 
 
+PRODUCT = """
+import json, resource, sys, time
+from ttvis.run.reader import Run
+from ttvis.search.trajectory import trajectory_vectors
+from ttvis.suspicious.rank import rank_suspicious
+run, out = Run(sys.argv[1]), {}
+t = time.perf_counter(); rank_suspicious(run, top=100); out["suspicious_s"] = time.perf_counter() - t
+t = time.perf_counter(); trajectory_vectors(run); out["trajectories_s"] = time.perf_counter() - t
+out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(out))
+"""
+
+
+def product(run):
+    """Time `ttvis suspicious` (the ranking) and the trajectory vectors of the search on a run."""
+    env = {**os.environ, "PYTHONPATH": str(TOOL)}
+    out = subprocess.run([sys.executable, "-c", PRODUCT, str(run)], env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"suspicious/trajectories on {run} failed:\n{out.stderr[-3000:]}")
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"   suspicious ranking {r['suspicious_s']:.1f} s, trajectory vectors {r['trajectories_s']:.1f} s, "
+          f"peak RSS {r['peak_rss_mb']:.0f} MB (one process, both)")
+
+
 def build(run, params, extend=False):
     env = {**os.environ, "PYTHONPATH": str(TOOL)}
     out = subprocess.run([sys.executable, "-c", BUILD, str(run), json.dumps(params), "1" if extend else "0"],
@@ -140,6 +164,8 @@ def main(argv=None):
     ap.add_argument("--big", action="store_true", help="add (60k, 200): about 12 GB of float16 run")
     ap.add_argument("--baseline", action="store_true", help="also the full build (every sample and epoch)")
     ap.add_argument("--extend", action="store_true", help="also extend each build by one new epoch")
+    ap.add_argument("--product", action="store_true", help="also time the suspicious ranking and trajectories")
+    ap.add_argument("--no-build", action="store_true", help="skip the TimeVis build (e.g. with --product)")
     ap.add_argument("--clean", action="store_true", help="delete the (60k, 200) run afterwards")
     ap.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="a TimeVis parameter")
     a = ap.parse_args(argv)
@@ -152,6 +178,10 @@ def main(argv=None):
         t = time.perf_counter()
         make_run(run, n, epochs)
         made = time.perf_counter() - t
+        if a.product:
+            product(run)
+        if a.no_build:
+            continue
         shutil.rmtree(run / "visualize", ignore_errors=True)
         disk = du(run)
         report(name, n, epochs, build(run, params), disk, made)

@@ -55,39 +55,31 @@ def compute_signals(run, indices=None, progress=None):
     n, epochs = len(indices), run.epochs
     rows = np.arange(n)
     traj_epochs = set(path_epochs(epochs))
-    # running sums over epochs (one epoch's logits in memory at a time, whatever the run's length)
-    sum_p, sum_p2, sum_margin = np.zeros(n), np.zeros(n), np.zeros(n)
-    forgetting, last_wrong = np.zeros(n), np.full(n, -1)
-    was_correct = None
+    p_label = np.empty((len(epochs), n))
+    margin = np.empty((len(epochs), n))
+    correct = np.empty((len(epochs), n), dtype=bool)
     paths = []
     for k, e in enumerate(epochs):
         logits = np.asarray(run.logits(e)[indices], dtype=np.float64)
         prob = softmax(logits)
-        p_label = prob[rows, labels]
+        p_label[k] = prob[rows, labels]
         given = logits[rows, labels]
         logits[rows, labels] = -np.inf
-        margin = given - logits.max(axis=1)
-        correct = margin > 0
-        sum_p += p_label
-        sum_p2 += p_label ** 2
-        sum_margin += margin
-        if was_correct is not None:
-            forgetting += was_correct & ~correct
-        last_wrong[~correct] = k
-        was_correct = correct
+        margin[k] = given - logits.max(axis=1)
+        correct[k] = margin[k] > 0
         if e in traj_epochs:
             paths.append(np.sqrt(prob))
         if progress:
             progress(k + 1, len(epochs))
-    T = len(epochs)
-    mean_p = sum_p / T
+    # correct from epoch k to the end; the first such k is when the sample was learned for good
+    learned = np.flip(np.logical_and.accumulate(np.flip(correct, 0), axis=0), 0)
+    first = np.where(learned.any(axis=0), learned.argmax(axis=0), len(epochs))
     out = {
-        "low_confidence": 1.0 - mean_p,
-        "variability": np.sqrt(np.maximum(sum_p2 / T - mean_p ** 2, 0.0)),
-        "low_margin": -sum_margin / T,
-        "forgetting": forgetting,
-        # correct from this epoch to the end: learned for good (T when the last epoch is still wrong)
-        "late_learning": (last_wrong + 1) / T,
+        "low_confidence": 1.0 - p_label.mean(axis=0),
+        "variability": p_label.std(axis=0),
+        "low_margin": -margin.mean(axis=0),
+        "forgetting": (correct[:-1] & ~correct[1:]).sum(axis=0).astype(np.float64),
+        "late_learning": first / len(epochs),
         "trajectory_outlier": _class_outliers(np.concatenate(paths, axis=1), labels),
         "neighbour_disagreement": _neighbour_disagreement(_input_space(run, indices), labels),
     }
