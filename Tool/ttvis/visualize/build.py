@@ -234,8 +234,8 @@ def _fit(run, method, epochs, projector, plan, boundary, store, report):
     if method in EMBEDDING:
         X = {e: np.asarray(run.representations(e), dtype=np.float32) for e in epochs}
         projector.fit(X, checkpoint_dir=work, progress=fit_progress)
-    elif method == "pca":
-        projector.fit({e: _train_rows(run, e, None) for e in epochs}, checkpoint_dir=work)
+    elif method == "pca":  # one epoch at a time
+        projector.fit(sampling.Lazy(epochs, lambda e: _train_rows(run, e, None)), checkpoint_dir=work)
     elif method == "dvi":  # one epoch at a time
         X = sampling.Lazy(epochs, lambda e: _train_rows(run, e, plan))
         projector.fit(X, heads=sampling.Lazy(epochs, run.head), boundary=boundary, checkpoint_dir=work,
@@ -250,9 +250,9 @@ def _fit(run, method, epochs, projector, plan, boundary, store, report):
 
 def _positions(run, method, epochs, projector, store, report):
     """Write every sample's position, one epoch at a time; returns each epoch's bounding box."""
-    boxes = []
+    boxes, done = [], set(store.epochs())
     for e in epochs:
-        if e in store.epochs():
+        if e in done:
             Y = np.asarray(store.read_positions(e))
         elif method in EMBEDDING:
             Y = projector.embeddings_[e]
