@@ -135,7 +135,8 @@ class Recorder:
         if not (np.isfinite(reps).all() and np.isfinite(logits).all()):
             raise ValueError(f"epoch {epoch}: representations or logits contain NaN or inf")
         if self.dtype != reps.dtype:
-            reps = reps.astype(self.dtype)
+            with np.errstate(over="ignore"):  # reported just below, as a ValueError
+                reps = reps.astype(self.dtype)
             if not np.isfinite(reps).all():
                 raise ValueError(f"epoch {epoch}: representations overflow {self.dtype} (|x| > 65504)")
         if self.meta["representation_dim"] not in (None, reps.shape[1]):
