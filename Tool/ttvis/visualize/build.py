@@ -242,7 +242,8 @@ def _fit(run, method, epochs, projector, plan, boundary, store, report):
                       progress=fit_progress)
     else:
         projector.fit({e: _train_rows(run, e, plan) for e in epochs}, heads={e: run.head(e) for e in epochs},
-                      boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"])
+                      boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"],
+                      keyframes=plan["keyframes"])
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
     return projector
@@ -361,7 +362,8 @@ def _fit_more(run, store, projector, settings, new, k, report):
     projector.add_epochs(plan["stats"])
     X = {e: _train_rows(run, e, plan) for e in trained}
     work = store.model_dir / "extend"
-    projector.fit_more(X, heads={e: run.head(e) for e in trained}, boundary=boundary, anchors=anchors,
+    projector.fit_more(X, heads={e: run.head(e) for e in trained}, keyframes=plan["keyframes"], boundary=boundary,
+                       anchors=anchors,
                        checkpoint_dir=work, progress=lambda f, m: report(0.05 + 0.75 * f, m))
     extent = store.read_extent()
     diagonal = float(np.hypot(extent["x_max"] - extent["x_min"], extent["y_max"] - extent["y_min"]))

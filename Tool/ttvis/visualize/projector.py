@@ -94,14 +94,14 @@ class Projector:
         return out
 
     # -- public API -----------------------------------------------------------------------
-    def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None, stats=None):
-        """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)};
-        stats: {epoch: (mean, scale)} to standardise with, when X holds only a sample (TimeVis)."""
+    def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None, **sampled):
+        """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)}.
+        sampled: what a projector that trains on samples needs besides (TimeVis: stats, keyframes)."""
         self._validate_params()
         X = self._check_data(X)
         self.epochs_ = sorted(X)
         self.dim_ = int(X[self.epochs_[0]].shape[1])
-        self._fit(X, heads=heads, boundary=boundary, **({"stats": stats} if stats is not None else {}),
+        self._fit(X, heads=heads, boundary=boundary, **sampled,
                   checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir is not None else None,
                   progress=progress)
         return self

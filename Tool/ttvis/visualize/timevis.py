@@ -87,21 +87,23 @@ class TimeVis(ParametricProjector):
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
-    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None):
+    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None):
         stats = [stats[e] if stats is not None else self._stats(X[e]) for e in self.epochs_]
         torch.manual_seed(self.seed)
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
-        self.keyframes_ = list(self.epochs_)
+        self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
+        self._set_mix()
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress)
 
-    def fit_more(self, X, *, heads, boundary=None, anchors=None, checkpoint_dir=None, progress=None):
+    def fit_more(self, X, *, heads, keyframes, boundary=None, anchors=None, checkpoint_dir=None, progress=None):
         """Train epochs X ({epoch: (n, D)}, all among epochs_, e.g. after add_epochs) into the fitted
-        model. anchors = (X (m, D), epochs (m,), positions (m, 2)): points of earlier epochs pulled
-        towards the positions they had, so that what was built before stays where it was."""
+        model, `keyframes` among them getting embeddings of their own. anchors = (X (m, D), epochs (m,),
+        positions (m, 2)): points of earlier epochs pulled towards the positions they had, so that what
+        was built before stays where it was."""
         X = self._check_data(X)
-        self.keyframes_ = sorted(set(self.keyframes_) | set(X))
+        self.keyframes_ = sorted(set(self.keyframes_) | set(keyframes))
+        self._set_mix()
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors)
-        self._interpolate([self.epochs_.index(e) for e in self.epochs_ if e > min(X)])
         return self
 
     def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None):
@@ -127,9 +129,8 @@ class TimeVis(ParametricProjector):
         return history
 
     def add_epochs(self, stats):
-        """Serve more epochs without training on them: stats {epoch: (mean (D,), scale)} standardise
-        each; its epoch embedding is interpolated between the nearest keyframes (the nearest one
-        beyond either end)."""
+        """Serve more epochs: stats {epoch: (mean (D,), scale)} standardise each; until they are
+        trained (fit_more), their embedding is the nearest keyframe's."""
         new = sorted(set(int(e) for e in stats) - set(self.epochs_))
         if not new:
             return self
@@ -137,7 +138,8 @@ class TimeVis(ParametricProjector):
         device = self.model_.mean.device
         old = self.model_.cpu()
         model = VisModel(self.dim_, self.hidden, n_epochs=len(epochs), epoch_dim=self.epoch_dim)
-        keep = {k: v for k, v in old.state_dict().items() if not k.startswith(("mean", "scale", "epoch_embedding"))}
+        keep = {k: v for k, v in old.state_dict().items()
+                if not k.startswith(("mean", "scale", "epoch_embedding", "mix"))}
         model.load_state_dict(keep, strict=False)
         src = torch.as_tensor([self.epochs_.index(e) if e in self.epochs_ else -1 for e in epochs])
         with torch.no_grad():
@@ -147,27 +149,31 @@ class TimeVis(ParametricProjector):
                 if e in stats and e not in self.epochs_:
                     model.mean[j] = torch.as_tensor(np.asarray(stats[e][0], np.float32))
                     model.scale[j] = float(stats[e][1])
-            if self.epoch_dim:
+            if self.epoch_dim:  # new epochs start from the last keyframe's row
+                last = old.epoch_embedding.weight[self.epochs_.index(max(self.keyframes_))]
+                model.epoch_embedding.weight[:] = last
                 model.epoch_embedding.weight[have] = old.epoch_embedding.weight[src[have]]
         self.model_, self.epochs_ = model.to(device).eval(), epochs
-        self._interpolate([self.epochs_.index(e) for e in new])
+        self._set_mix()
         return self
 
-    def _interpolate(self, rows):
-        """Set the epoch embedding of model rows that are not keyframes from the keyframes around them."""
+    def _set_mix(self):
+        """The epoch embedding as a continuous function of time: keyframes have their own rows, every
+        other epoch the linear interpolation of the keyframes around it (the nearest beyond either end),
+        so training on any epoch moves the keyframes' rows and positions change smoothly over time."""
         if not self.epoch_dim:
             return
-        key = np.asarray(sorted(self.keyframes_), dtype=np.float64)
-        W = self.model_.epoch_embedding.weight
-        with torch.no_grad():
-            for j in rows:
-                e = self.epochs_[j]
-                if e in self.keyframes_:
-                    continue
-                hi = int(np.searchsorted(key, e))
-                a, b = key[max(hi - 1, 0)], key[min(hi, len(key) - 1)]
-                t = 0.0 if a == b else (e - a) / (b - a)
-                W[j] = (1 - t) * W[self.epochs_.index(int(a))] + t * W[self.epochs_.index(int(b))]
+        key = sorted(self.keyframes_)
+        row = {e: j for j, e in enumerate(self.epochs_)}
+        mix = torch.zeros(len(self.epochs_), len(self.epochs_))
+        for j, e in enumerate(self.epochs_):
+            hi = int(np.searchsorted(key, e))
+            if hi == len(key) or hi == 0 or key[hi] == e:  # a keyframe, or beyond the ends: that keyframe
+                mix[j, row[key[min(hi, len(key) - 1)]]] = 1.0
+                continue
+            a, b = key[hi - 1], key[hi]
+            mix[j, row[a]], mix[j, row[b]] = (b - e) / (b - a), (e - a) / (b - a)
+        self.model_.mix.copy_(mix)
 
     def _model_for(self, i):
         return self.model_, i
@@ -178,10 +184,12 @@ class TimeVis(ParametricProjector):
 
     def _load_state(self, state, meta):
         self.model_ = VisModel(self.dim_, self.hidden, n_epochs=len(self.epochs_), epoch_dim=self.epoch_dim)
+        self.keyframes_ = [int(e) for e in meta.get("keyframes", self.epochs_)]
+        if self.epoch_dim and "mix" not in state:  # saved before embeddings were interpolated: each its own
+            state = {**state, "mix": torch.eye(len(self.epochs_))}
         self.model_.load_state_dict(state)
         self.model_.eval()
         self.history_, self.graph_size_ = meta.get("history", []), meta.get("graph_size", {})
-        self.keyframes_ = [int(e) for e in meta.get("keyframes", self.epochs_)]
 
 
 def _shared_ids(a, b):
