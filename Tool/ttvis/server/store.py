@@ -141,6 +141,10 @@ class _Rows:
         self.stack.fill(range(len(self.stack.epochs)) if whole else [int(key)])
         return self.array[key]
 
+    def __array__(self, dtype=None, copy=None):  # whole-array use (np.asarray, comparisons): every row
+        self.stack.fill(range(len(self.stack.epochs)))
+        return self.array if dtype is None else self.array.astype(dtype)
+
 
 class RunStore:
     def __init__(self, root, cache_items=256):
