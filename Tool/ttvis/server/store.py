@@ -137,6 +137,10 @@ class _Rows:
     def __init__(self, stack, array):
         self.stack, self.array = stack, array
 
+    @property
+    def shape(self):
+        return self.array.shape
+
     def __getitem__(self, key):
         whole = not isinstance(key, (int, np.integer))
         self.stack.fill(range(len(self.stack.epochs)) if whole else [int(key)])
