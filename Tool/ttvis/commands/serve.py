@@ -53,6 +53,7 @@ def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=
             raise RunError(None, f"port {port} on {host} is already in use (choose another with --port)") from None
         raise RunError(None, f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     server.data_root = root.resolve()
+    server.app = app
     return server
 
 

@@ -72,6 +72,15 @@ PATHS = {
             "methods": {"type": "object", "additionalProperties": {"type": "object", "properties": {
                 "epochs": {"type": "array", "items": {"type": "integer"}}, "extent": EXTENT,
                 "has_territory": {"type": "boolean"}, "summary": {"type": "object"}}}}}}), [RUN]),
+    "/api/runs/{run}/live": _get(
+        "The run's complete epochs, those being written, and each visualization's epochs. With If-None-Match and "
+        "wait, waits until that changes (long polling); 304 if it did not", _json("live state", {
+            "type": "object", "properties": {
+                "run": {"type": "string"}, "epochs": {"type": "array", "items": {"type": "integer"}},
+                "writing": {"type": "array", "items": {"type": "integer"}}, "live": {"type": "boolean"},
+                "methods": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}}}}),
+        [RUN, _query("wait", {"type": "number", "minimum": 0, "maximum": 30},
+                     "seconds to wait for a change when If-None-Match holds the current ETag (default 0)")]),
     "/api/runs/{run}/labels": _get("Labels, uint8 (or uint16 beyond 256 classes), shape (N,)", _binary("labels."), [RUN]),
     "/api/runs/{run}/split": _get("Split, uint8 (N,): 0 train, 1 test", _binary("split."), [RUN]),
     "/api/runs/{run}/epochs/{epoch}/predictions": _get("Predicted class per sample at an epoch", _binary("predictions."), [RUN, EPOCH]),
