@@ -1,5 +1,6 @@
 """Installable like any Python tool: the pyproject declares what requirements*.txt list, and a wheel built
-from Tool/ installs into a fresh venv where `ttvis demo` and `ttvis serve` work (web assets included)."""
+from Tool/ installs into a fresh venv where `ttvis demo`, `ttvis serve` and ttvis.show() work (web assets
+included)."""
 
 import hashlib
 import json
@@ -121,3 +122,7 @@ def test_wheel_installs_and_serves(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    show = ("import sys, urllib.request, ttvis; view = ttvis.show(sys.argv[1]); "
+            "print(urllib.request.urlopen(view.url, timeout=30).status); view.stop()")
+    out = subprocess.check_output([py, "-c", show, str(runs / "digits")], text=True, cwd=tmp_path, env=_clean_env())
+    assert out.splitlines()[-1] == "200"  # no notebook here: show() prints the address and serves it
