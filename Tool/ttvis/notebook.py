@@ -12,36 +12,10 @@ shows its new epochs as the Recorder writes them.
 import threading
 from pathlib import Path
 
+from ttvis.commands.serve import BackgroundServer
+
 _servers = {}  # resolved data root -> BackgroundServer
 _lock = threading.Lock()
-
-
-class BackgroundServer:
-    """A waitress server running in a daemon thread until stop()."""
-
-    def __init__(self, root, port):
-        from ttvis.commands.serve import make_server, url_of
-
-        self.server = make_server(root, "127.0.0.1", port, threads=8)
-        self.root = self.server.data_root
-        self.url = url_of(self.server)
-        self.thread = threading.Thread(target=self.server.run, name=f"ttvis-server {self.url}", daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        # Close every channel from inside the server's own loop (the trigger runs thunks there); the loop
-        # ends once nothing is left to watch.
-        def close_all():
-            for channel in list(self.server._map.values()):
-                channel.close()
-
-        self.server.trigger.pull_trigger(close_all)
-        self.thread.join(timeout=10)
-        self.server.task_dispatcher.shutdown()
-
-    @property
-    def running(self):
-        return self.thread.is_alive()
 
 
 class Viewer:
@@ -62,11 +36,13 @@ class Viewer:
         return f"<ttvis view {self.url}>"
 
 
-def show(run=None, *, root=None, height=720, port=0, display=True):
+def show(run=None, *, root=None, height=720, port=0, follow=True, display=True):
     """Show `run` (a run folder, or a run name under `root`) inline, served from a background thread.
 
     root: the data root to serve (default: the run folder's parent, else TTVIS_DATA_ROOT or
-    training_dynamic/). port: 0 picks a free one. display=False only returns the handle."""
+    training_dynamic/). port: 0 picks a free one. follow: the page glides to each new epoch, and the
+    server extends the run's visualization as epochs arrive (see `ttvis serve --follow`).
+    display=False only returns the handle."""
     from urllib.parse import quote
 
     from ttvis.paths import default_data_root
@@ -84,7 +60,12 @@ def show(run=None, *, root=None, height=720, port=0, display=True):
         background = _servers.get(key)
         if background is None or not background.running:
             background = _servers[key] = BackgroundServer(root, port)
-    url = background.url + (f"?run={quote(name)}" if name else "")
+    url = background.url
+    if name:
+        url += f"?run={quote(name)}"
+        if follow:
+            background.follow(name)
+            url += "&follow=1"
     viewer = Viewer(background, url)
     if display:
         _display(url, height)

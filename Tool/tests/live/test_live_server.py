@@ -154,3 +154,4 @@ def test_run_json_written_in_place_keeps_the_last_whole_state(served):
     served.watcher.touch("run")
     r = s.get(f"{url}api/runs/run/live", timeout=10)
     assert r.status_code == 200 and r.json()["epochs"][:2] == [0, 1]
+

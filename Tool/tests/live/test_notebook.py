@@ -1,6 +1,7 @@
 """ttvis.show() in a real Jupyter kernel, executed headlessly: the IFrame's page answers, a second call reuses
 the server, and epochs the notebook records later appear through the API."""
 
+import html
 import re
 
 import pytest
@@ -40,10 +41,10 @@ STOP = "view.stop()"
 
 
 def _iframe_src(cell):
-    html = "".join(o["data"]["text/html"] for o in cell.outputs if o.get("output_type") == "display_data")
-    match = re.search(r'<iframe[^>]*src="([^"]+)"', html)
+    shown = "".join(o["data"]["text/html"] for o in cell.outputs if o.get("output_type") == "display_data")
+    match = re.search(r'<iframe[^>]*src="([^"]+)"', shown)
     assert match, cell.outputs
-    return match.group(1)
+    return html.unescape(match.group(1))
 
 
 def test_show_in_a_notebook_follows_the_recorder(tmp_path):
@@ -56,7 +57,7 @@ def test_show_in_a_notebook_follows_the_recorder(tmp_path):
         for index, cell in enumerate(nb.cells[:3]):
             client.execute_cell(cell, index)
         url = _iframe_src(nb.cells[1])
-        assert url.startswith("http://127.0.0.1:") and url.endswith("/?run=nb_run")
+        assert url.startswith("http://127.0.0.1:") and "/?run=nb_run&follow=1" in url
         assert _iframe_src(nb.cells[2]) == url  # the same server again
         page = requests.get(url, timeout=30)
         assert page.status_code == 200 and '<script type="module"' in page.text

@@ -27,17 +27,18 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, live, store
+    from ttvis.server import builds, follow, live, store
 
     store.init_app(app)
     builds.init_app(app)
     live.init_app(app)
+    follow.init_app(app)
     _init_cors(app)
     _register_errors(app)
 
     from ttvis.server import epochs, methods, openapi, runs, samples, search_api, web
 
-    for module in (runs, epochs, methods, samples, builds, live, search_api, openapi, web):
+    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, openapi, web):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)

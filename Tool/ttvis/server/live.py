@@ -54,12 +54,28 @@ class Watcher:
         self._states = {}  # run name -> State
         self._asked = {}  # run name -> monotonic time of the last request
         self._listeners = []  # fn(name, old_body, new_body), called from the watcher thread on a change
+        self._extras = {}  # key -> fn(name): more of the answer (e.g. "follow": what the follower does)
+        self._kept = set()  # runs watched even when no page asks (followed runs)
         self._cond = threading.Condition()
         self._waiters = 0
         self._thread = None
 
     def add_listener(self, fn):
         self._listeners.append(fn)
+
+    def add_extra(self, key, fn):
+        self._extras[key] = fn
+
+    def keep(self, name, on=True):
+        """Watch `name` even while no page asks (on=False: only while pages ask)."""
+        with self._cond:
+            if on:
+                self._kept.add(name)
+                self._asked.setdefault(name, time.monotonic())
+            else:
+                self._kept.discard(name)
+        if on:
+            self._ensure_thread()
 
     def state(self, name):
         """The run's current state; starts watching it."""
@@ -89,9 +105,12 @@ class Watcher:
             self._asked[name] = time.monotonic()
             return self._states.get(name, state)
 
-    def touch(self, name):
-        """Look at `name` again now (e.g. a build just wrote new positions)."""
-        self._refresh(name)
+    def touch(self, name, force=False):
+        """Look at `name` again now; force: read it even if no file changed (the follower's status did)."""
+        with self._cond:
+            watched = name in self._asked
+        if watched:
+            self._refresh(name, force)
 
     # -- the thread -------------------------------------------------------------------------
     def _ensure_thread(self):
@@ -105,24 +124,24 @@ class Watcher:
             time.sleep(INTERVAL)
             now = time.monotonic()
             with self._cond:
-                for name in [n for n, t in self._asked.items() if now - t > IDLE_AFTER]:
+                for name in [n for n, t in self._asked.items() if now - t > IDLE_AFTER and n not in self._kept]:
                     self._asked.pop(name)
                     self._states.pop(name, None)
                 if not self._asked:
                     self._thread = None
                     return
-                names = list(self._states)
+                names = list(self._asked)
             for name in names:
                 try:
                     self._refresh(name)
                 except Exception:  # a vanished or broken run keeps its last state; the API explains it
                     continue
 
-    def _refresh(self, name):
+    def _refresh(self, name, force=False):
         with self._cond:
             old = self._states.get(name)
         sig = self._signature(name)
-        if old is not None and sig == old.sig and old.body["live"] == self._live(sig):
+        if not force and old is not None and sig == old.sig and old.body["live"] == self._live(sig):
             return
         new = self._read(name, sig, old)
         if new is None or (old is not None and new.etag == old.etag):
@@ -174,6 +193,8 @@ class Watcher:
             methods[method] = [e for e in VisStore(path, method).epochs() if e in listed]
         body = {"run": name, "epochs": run.epochs, "writing": writing,
                 "live": bool(writing) or self._live(sig), "methods": methods}
+        for key, fn in self._extras.items():
+            body[key] = fn(name)
         return State(sig, body)
 
 

@@ -123,6 +123,14 @@ PATHS = {
                      "type": "object", "properties": {"force": {"type": "boolean"}}}}}},
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
                                "409": {**ERROR, "description": "a build is already running for this run"}}}},
+    "/api/runs/{run}/follow": {
+        "post": {"summary": "Follow the run: extend its visualization (method, default timevis; PCA until that is "
+                            "built) in the background as epochs arrive, or stop (follow: false)",
+                 "parameters": [RUN],
+                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                     "type": "object", "properties": {"follow": {"type": "boolean"},
+                                                      "method": {"type": "string"}}}}}},
+                 "responses": {"200": _json("what the follower does for the run (null: not followed)"), **ERRORS}}},
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),
