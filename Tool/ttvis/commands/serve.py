@@ -54,7 +54,8 @@ def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=
 
     from ttvis.server import create_app
 
-    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors, "FOLLOW": follow}
+    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors, "FOLLOW": follow,
+              "LIVE_MAX_WAITERS": max(1, threads // 2)}  # the other half answers everything else
     if milvus:
         config["MILVUS_URI"] = milvus
     app = create_app(config)

@@ -13,6 +13,7 @@ def defaults():
         "MILVUS_URI": os.environ.get("TTVIS_MILVUS_URI") or None,
         "CORS_ORIGINS": None,  # None/"" = same-origin only; "*" or a list / comma-separated origins
         "CACHE_ITEMS": 256,  # entries in the LRU of loaded arrays and encoded payloads
+        "LIVE_MAX_WAITERS": 4,  # long-polling requests allowed to wait at once (each holds a server thread)
         "FOLLOW": None,  # a method name: extend every run's visualization as epochs arrive (serve --follow)
     }
 

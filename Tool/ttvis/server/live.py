@@ -32,6 +32,7 @@ bp = Blueprint("live", __name__, url_prefix="/api/runs")
 INTERVAL = 0.5  # seconds between two looks at the watched runs
 IDLE_AFTER = 90  # stop watching a run nobody asked about for this long (pages ask every WAIT_MAX at most)
 WAIT_MAX = 30  # longest wait a request may ask for
+RETRY_AFTER = 2  # seconds a client waits before asking again when the server answered without waiting
 LIVE_SECONDS = 300  # a run written to within this many seconds counts as live
 WRITING = re.compile(r"^\.epoch_(\d+)\..*\.tmp$")  # an epoch folder a Recorder is still writing (ttvis.atomic)
 
@@ -92,18 +93,21 @@ class Watcher:
         return state
 
     def wait(self, name, etag, timeout):
-        """The run's state once its ETag differs from `etag`, or after `timeout` seconds."""
+        """(state, busy): the run's state once its ETag differs from `etag`, or after `timeout` seconds;
+        busy when too many requests wait already and this one was answered at once."""
         state = self.state(name)
         with self._cond:
-            if state.etag != etag or timeout <= 0 or self._waiters >= self.max_waiters:
-                return state
+            if state.etag != etag or timeout <= 0:
+                return state, False
+            if self._waiters >= self.max_waiters:
+                return state, True
             self._waiters += 1
             try:
                 self._cond.wait_for(lambda: self._states.get(name, state).etag != etag, timeout)
             finally:
                 self._waiters -= 1
             self._asked[name] = time.monotonic()
-            return self._states.get(name, state)
+            return self._states.get(name, state), False
 
     def touch(self, name, force=False):
         """Look at `name` again now; force: read it even if no file changed (the follower's status did)."""
@@ -212,7 +216,7 @@ def init_app(app):
     from pathlib import Path
 
     app.extensions["ttvis_live"] = Watcher(Path(os.path.realpath(app.config["DATA_ROOT"])),
-                                           app.config.get("LIVE_MAX_WAITERS", 4))
+                                           app.config["LIVE_MAX_WAITERS"])
 
 
 def get_watcher() -> Watcher:
@@ -235,10 +239,12 @@ def live(run):
     known = request.if_none_match
     etag = next(iter(known), None) if known else None  # pages send the one ETag they hold
     try:
-        state = get_watcher().wait(run, etag, wait)
+        state, busy = get_watcher().wait(run, etag, wait)
     except RunError as exc:
         abort_json(500, f"unreadable run data: {exc}")
     headers = {"ETag": f'"{state.etag}"', "Cache-Control": "no-cache"}
+    if busy:  # every waiting request holds a server thread: this client asks again a little later
+        headers["Retry-After"] = str(RETRY_AFTER)
     if state.etag == etag:
         return Response(status=304, headers=headers)
     return Response(json.dumps(state.body), mimetype="application/json", headers=headers)
