@@ -1,5 +1,8 @@
 """Start the Time-Travelling Visualizer server: `python server.py [--root DIR] [--port 5000] ...`.
 
+Options are those of `ttvis serve` (`python server.py --help`): --root, --host, --port, --threads, --cors,
+--allow-host (host names answered besides loopback and --host), --milvus.
+
 A thin launcher for `ttvis serve` that works from a checkout without installing the package.
 """
 

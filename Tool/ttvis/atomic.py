@@ -1,14 +1,62 @@
-"""Atomic writes: write to a temporary sibling, then rename, so readers never see half a file."""
+"""Atomic writes: write to a temporary sibling, then rename, so readers never see half a file.
+
+A temporary sibling is named `.NAME.PID.RANDOM.tmp`. A process killed mid-write (kill -9, power loss)
+leaves its one behind; the next write of NAME removes those of processes that no longer run.
+"""
 
 import io
 import json
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from ttvis.errors import RunError
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True
+    if sys.platform == "win32":  # os.kill(pid, 0) would interrupt the process there: keep its files
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process
+        return True
+    return True
+
+
+def remove_stale(path):
+    """Remove the temporary siblings of `path` left by writers that died mid-write."""
+    path = Path(path)
+    prefix = f".{path.name}."
+    try:
+        entries = list(os.scandir(path.parent))
+    except OSError:
+        return
+    for entry in entries:
+        parts = entry.name[len(prefix):].split(".")  # PID, RANDOM, "tmp"
+        if not entry.name.startswith(prefix) or len(parts) != 3 or parts[2] != "tmp" or not parts[0].isdigit():
+            continue
+        if _alive(int(parts[0])):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass
+
+
+def _prefix(path):
+    return f".{path.name}.{os.getpid()}."
 
 
 @contextmanager
@@ -16,15 +64,18 @@ def atomic_path(path):
     """Yield a temporary path next to `path`; rename it over `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale(path)
+    fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):  # e.g. the disk is full: say which file could not be written
+            raise RunError(path, f"cannot write: {exc.strerror or exc}") from None
         raise
 
 
@@ -62,7 +113,8 @@ def atomic_dir(path):
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    remove_stale(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o755)

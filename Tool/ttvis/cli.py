@@ -8,8 +8,10 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
-VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious"]
+VERBS = ["demo", "check", "extract", "import-classic", "train", "evaluate", "serve", "index", "suspicious",
+         "export-labels"]
 
 
 def _module(verb):
@@ -22,6 +24,9 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="ttvis", description="Time-Travelling Visualizer: explore how a classifier's training unfolds.")
     parser.add_argument("--version", action="version", version=f"ttvis {__version__}")
+    parser.add_argument("--model-timeout", type=float, metavar="SECONDS",
+                        help="time limit of one call into a run's model.py code (default: the "
+                             "TTVIS_MODEL_TIMEOUT environment variable, else 120)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
     for verb in VERBS:
         mod = _module(verb)
@@ -38,8 +43,26 @@ def main(argv=None):
     if not getattr(args, "verb", None):
         parser.print_help()
         return 2
+    with warnings.catch_warnings():  # restores warnings.showwarning when main() returns
+        held = []
+        if args.verb != "serve":  # a server's warnings belong in its log as they come
+            warnings.showwarning = lambda *w, **kw: held.append(w[:4]) if len(held) < 100 else None
+        code = _run(args)
+        if code == 0:  # warnings of a verb that worked are shown at its end; a failure says one line only
+            for w in held:
+                print(warnings.formatwarning(*w).rstrip(), file=sys.stderr)
+        return code
+
+
+def _run(args):
     from ttvis.errors import RunError
 
+    if args.model_timeout is not None:
+        if not args.model_timeout > 0:
+            parser.error("--model-timeout must be a positive number of seconds")
+        from ttvis.run.model_code import TIMEOUT_ENV
+
+        os.environ[TIMEOUT_ENV] = repr(args.model_timeout)  # also seen by the server's build threads
     try:
         return int(args._run(args) or 0)
     except RunError as exc:
@@ -48,6 +71,10 @@ def main(argv=None):
     except ValueError as exc:  # a bad parameter
         print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # e.g. the disk is full: name the file when the system does
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ttvis {args.verb}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"ttvis {args.verb}: interrupted; run it again to resume", file=sys.stderr)
         return 130

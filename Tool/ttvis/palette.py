@@ -4,9 +4,11 @@ import colorsys
 
 import numpy as np
 
-# Tableau 10 and 20: distinct, colour-blind-aware and familiar from matplotlib.
+# Tableau 10 and 20: distinct, colour-blind-aware and familiar from matplotlib. Tableau 10's grey (class 7)
+# reads as "uncertain" on a map, so a dark olive takes its place; the page keeps near-black and magenta
+# for correct / wrong, which differ from every class colour.
 _TAB10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+          "#8c564b", "#e377c2", "#637939", "#bcbd22", "#17becf"]
 _TAB20 = ["#1f77b4", "#aec7e8", "#ff7f0e", "#ffbb78", "#2ca02c", "#98df8a", "#d62728", "#ff9896",
           "#9467bd", "#c5b0d5", "#8c564b", "#c49c94", "#e377c2", "#f7b6d2", "#7f7f7f", "#c7c7c7",
           "#bcbd22", "#dbdb8d", "#17becf", "#9edae5"]

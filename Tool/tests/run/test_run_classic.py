@@ -125,7 +125,7 @@ def test_import_with_failing_model_code_is_one_line(classic_copy, tmp_path, caps
     assert cli.main(["import-classic", str(classic_copy), "--out", str(tmp_path / "out")]) == 1
     err = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(err) == 1 and "Traceback" not in err[0]
-    assert f"{classic_copy / 'Model/model.py'}: TinyNet.feature()/prediction() fail: AssertionError" in err[0]
+    assert f"{classic_copy / 'Model/model.py'}: TinyNet.prediction() fails: AssertionError" in err[0]
 
 
 def test_import_classic_checks_arguments(classic_run, tmp_path, capsys):

@@ -179,3 +179,23 @@ def test_recorder_refuses_bad_dataset(tmp_path):
     with pytest.raises(ValueError, match="images"):
         Recorder(tmp_path / "d", labels=y, split=split, classes=list("abcd"), images=np.zeros((N, 4, 4)))
     assert not any((tmp_path / name).exists() for name in "abcd")
+
+
+def test_recorder_applies_the_run_format_rules(tmp_path):
+    """What `ttvis check` would reject, the Recorder refuses before writing it."""
+    from ttvis.errors import RunError
+
+    x, y, split = _data()
+    with pytest.raises(RunError, match="no sample is in the training split"):
+        Recorder(tmp_path / "a", labels=y, split=np.ones(N), classes=list("abcd"))
+    with pytest.raises(RunError, match="every dimension must be at least 1"):
+        Recorder(tmp_path / "b", labels=y, split=split, classes=list("abcd"), images=np.zeros((N, 0, 0), np.uint8))
+    with pytest.raises(RunError, match="at most 65535"):
+        Recorder(tmp_path / "c", labels=y, split=split, classes=[str(k) for k in range(65536)])
+    assert not any((tmp_path / name).exists() for name in "abc")
+    rec = _recorder(tmp_path / "d", x, y, split)
+    with pytest.raises(RunError, match="every dimension must be at least 1"):
+        rec.record(None, 1, representations=np.zeros((N, 0), np.float32), logits=np.zeros((N, C), np.float32))
+    with pytest.raises(RunError, match='"epochs" must lie in 0..'):
+        rec.record(None, -1, representations=np.zeros((N, D), np.float32), logits=np.zeros((N, C), np.float32))
+    assert Run(tmp_path / "d").epochs == [] and not (tmp_path / "d/epochs").exists()

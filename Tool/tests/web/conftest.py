@@ -149,13 +149,57 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, device_scale_factor=1, accept_downloads=True)
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+@pytest.fixture(scope="session")
+def shared_page(browser):
+    """One browser page for the whole session; each test navigates it afresh."""
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1, accept_downloads=True)
     pg = context.new_page()
-    errors = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.errors = errors
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     yield pg
     context.close()
+
+
+@pytest.fixture
+def page(shared_page):
+    """The shared page at the default size, with no page errors allowed during the test."""
+    shared_page.errors.clear()
+    shared_page.set_viewport_size(VIEWPORT)
+    yield shared_page
+    errors = list(shared_page.errors)
+    shared_page.goto("about:blank")
     assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def landing_server(digits_run, tmp_path_factory):
+    """Two runs: "aaa" with nothing built (first alphabetically) and "zz" with pca and timevis layouts."""
+    root = tmp_path_factory.mktemp("landing")
+    for name in ("aaa", "zz"):
+        shutil.copytree(digits_run, root / name, ignore=shutil.ignore_patterns("checkpoint.pt", "visualize"))
+    write_visualization(root / "zz", "pca")
+    write_visualization(root / "zz", "timevis", mirror=True)
+    url, stop = serve(root)
+    yield url
+    stop()
+
+
+LONG_EPOCHS = 200
+
+
+@pytest.fixture(scope="session")
+def long_server(tmp_path_factory):
+    """A small synthetic run with 200 epochs and a layout for each (the page must load them as needed)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from synthetic_run import make_synthetic_run
+
+    root = tmp_path_factory.mktemp("long")
+    make_synthetic_run(root / "long", n=400, dim=8, epochs=LONG_EPOCHS, method="pca", progress=False)
+    url, stop = serve(root)
+    yield url
+    stop()

@@ -3,7 +3,8 @@
 
   ttvis serve                          # training_dynamic/ on http://127.0.0.1:5000/
   ttvis serve --root runs --port 8080  # another folder and port
-  ttvis serve --host 0.0.0.0           # reachable from other machines (no authentication!)
+  ttvis serve --host 0.0.0.0 --allow-host myhost.lan   # reachable from other machines as myhost.lan
+                                                       # (no authentication!)
   ttvis serve --follow                 # extend visualizations as training records new epochs
 
 New epochs a Recorder writes appear without a restart; open pages learn of them by long polling.
@@ -26,12 +27,16 @@ def add_arguments(p):
     p.add_argument("--follow", nargs="?", const="timevis", default=None, metavar="METHOD",
                    help="extend each run's visualization (default timevis; PCA until that is built) in the "
                         "background as a Recorder adds epochs")
+    p.add_argument("--allow-host", default=None, metavar="NAMES",
+                   help="also answer requests addressed to these comma-separated host names ('*' for any); "
+                        "loopback names and the --host address are always answered, others are refused "
+                        "(DNS rebinding)")
     p.add_argument("--milvus", default=None, metavar="URI",
                    help="Milvus for similarity search: a Milvus Lite file or a server such as http://127.0.0.1:19530 "
                         "(default: TTVIS_MILVUS_URI, else <root>/.milvus/ttvis.db)")
 
 
-def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=None, follow=None):
+def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=None, allow_host=None, follow=None):
     """A ready waitress server for `root`; RunError with one clear line if the root or port is unusable."""
     import errno
 
@@ -54,8 +59,8 @@ def make_server(root, host="127.0.0.1", port=5000, threads=8, cors=None, milvus=
 
     from ttvis.server import create_app
 
-    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors, "FOLLOW": follow,
-              "LIVE_MAX_WAITERS": max(1, threads // 2)}  # the other half answers everything else
+    config = {"DATA_ROOT": str(root.resolve()), "CORS_ORIGINS": cors, "BIND_HOST": host, "ALLOWED_HOSTS": allow_host,
+              "FOLLOW": follow, "LIVE_MAX_WAITERS": max(1, threads // 2)}  # half the threads answer the rest
     if milvus:
         config["MILVUS_URI"] = milvus
     app = create_app(config)
@@ -107,7 +112,8 @@ class BackgroundServer:
 
 
 def run(args):
-    server = make_server(args.root, args.host, args.port, args.threads, args.cors, args.milvus, args.follow)
+    server = make_server(args.root, args.host, args.port, args.threads, args.cors, args.milvus, args.allow_host,
+                         args.follow)
     print(f"ttvis: serving {server.data_root} at {url_of(server)}  (Ctrl+C stops)",
           flush=True)
     try:

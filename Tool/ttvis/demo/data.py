@@ -30,6 +30,10 @@ def load_images(data=None):
         raise RunError(path, f"unreadable npz ({type(exc).__name__}: {exc})") from None
     if images.ndim != 3 or len(images) != len(labels) or labels.ndim != 1:
         raise RunError(path, f"expected images (N,H,W) and labels (N,), got {images.shape} and {labels.shape}")
+    if images.dtype.kind not in "uifb":
+        raise RunError(path, f"'images' must hold numbers, got dtype {images.dtype}")
+    if images.dtype.kind == "f" and not np.isfinite(images).all():
+        raise RunError(path, "'images' holds NaN or infinite values")
     if images.dtype != np.uint8:
         lo, hi = float(images.min()), float(images.max())
         images = np.round((images - lo) * (255.0 / max(hi - lo, 1e-12))).astype(np.uint8)

@@ -9,15 +9,16 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ttvis import atomic
+from ttvis import atomic, statefile
 from ttvis.demo import data as demo_data
 from ttvis.demo.model import SmallCNN
 from ttvis.errors import RunError
 from ttvis.run import layout
 from ttvis.run.reader import read_json
+from ttvis.run.model_code import load_state_dict
 from ttvis.run.recorder import Recorder
 
-TRAIN_STATE = ".demo_state.pt"
+TRAIN_STATE = "demo_state.pt"  # in each epoch folder: optimiser and random state after it
 SETTINGS = "demo.json"
 
 
@@ -68,17 +69,18 @@ def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoo
     model = SmallCNN(side=images.shape[1], n_classes=len(classes))
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     start = 1
-    if rec.epochs:  # resume after the last complete epoch
-        last = rec.epochs[-1]
-        model.load_state_dict(torch.load(out / layout.EPOCHS / layout.epoch_dirname(last) / layout.CHECKPOINT,
-                                         map_location="cpu", weights_only=True))
-        state_path = out / TRAIN_STATE
-        if state_path.is_file():
-            state = torch.load(state_path, map_location="cpu", weights_only=False)
-            if state.get("epoch") == last:
+    if rec.epochs:  # resume after the last complete epoch, with the optimiser and random state saved in it
+        last_dir = out / layout.EPOCHS / layout.epoch_dirname(rec.epochs[-1])
+        model.load_state_dict(load_state_dict(last_dir / layout.CHECKPOINT))
+        if (last_dir / TRAIN_STATE).is_file():
+            state = statefile.read(last_dir / TRAIN_STATE, "demo training state")
+            try:
                 opt.load_state_dict(state["optimizer"])
                 torch.set_rng_state(state["torch_rng"])
-        start = last + 1
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                raise RunError(last_dir / TRAIN_STATE, f"does not fit the demo model ({type(exc).__name__}); "
+                                                       "pass --force to start the demo over") from None
+        start = rec.epochs[-1] + 1
     if start > epochs:
         return out
 
@@ -98,10 +100,13 @@ def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoo
             loss = loss_fn(model(x_train[i]), y_train[i])
             loss.backward()
             opt.step()
-        rec.record(model, epoch)
-        atomic.write_torch(out / TRAIN_STATE, {"epoch": epoch, "optimizer": opt.state_dict(),
-                                               "torch_rng": torch.get_rng_state()})
+        # the optimiser and random state go into the epoch's own folder, which appears whole or not at all,
+        # so a resumed demo continues exactly as an uninterrupted one would
+        state = statefile.to_bytes({"optimizer": opt.state_dict(), "torch_rng": torch.get_rng_state()})
+        rec.record(model, epoch, extra_files={TRAIN_STATE: state})
+        (out / layout.EPOCHS / layout.epoch_dirname(epoch - 1) / TRAIN_STATE).unlink(missing_ok=True)
         pred = np.load(out / layout.EPOCHS / layout.epoch_dirname(epoch) / layout.LOGITS).argmax(1)
-        bar.set_postfix(loss=f"{loss.item():.3f}", test_acc=f"{(pred[test] == labels[test]).mean():.3f}")
+        if test.any():
+            bar.set_postfix(loss=f"{loss.item():.3f}", test_acc=f"{(pred[test] == labels[test]).mean():.3f}")
         time.sleep(max(0.0, pace - (time.monotonic() - started)))
     return out

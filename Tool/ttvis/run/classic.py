@@ -175,6 +175,8 @@ def _try_forward(run, model, x, where):
         with torch.no_grad():
             f = model.feature(x)
             z = model.prediction(f)
+    except RunError:  # the model code failed: already one line naming it
+        raise
     except Exception as exc:
         raise RunError(where, f"{run.net}.feature()/prediction() fail on the data: "
                               f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}") from None
@@ -284,6 +286,6 @@ def import_classic(src, dst, progress=True, batch_size=256):
         reps, logits = model_outputs(model, inputs, n_classes=len(run.classes), code=run.model_file,
                                      class_name=run.net, epoch=epoch, batch_size=batch_size, progress=progress)
         files = {} if index is None else {INDEX: json.dumps(index.tolist()).encode()}
-        rec.record(model, epoch, representations=reps, logits=logits, extra_files=files)
+        rec.record(model.module, epoch, representations=reps, logits=logits, extra_files=files)
     return dst
 

@@ -64,6 +64,8 @@ def model_outputs(model, inputs, *, n_classes, code, class_name, epoch, batch_si
     try:
         reps, logits = compute_outputs(model, inputs, batch_size=batch_size, progress=progress,
                                        desc=f"epoch {epoch}")
+    except RunError:  # the model code failed: already one line naming it
+        raise
     except Exception as exc:
         raise RunError(code, f"{class_name}.feature()/prediction() fail: "
                              f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}") from None

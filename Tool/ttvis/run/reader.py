@@ -18,6 +18,8 @@ def read_json(path):
         return json.loads(path.read_text())
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(path, f"bad JSON: {exc}") from None
+    except RecursionError:
+        raise RunError(path, "bad JSON: nested too deeply") from None
 
 
 def read_npy(path, mmap=True):
@@ -39,37 +41,20 @@ def softmax(logits):
 
 
 class Run:
-    """One run of training dynamics. Cheap to open; arrays load on first use."""
+    """One run of training dynamics. Cheap to open; arrays load on first use.
 
-    def __init__(self, path):
+    confine(path) is called on every file before it is read and raises for one that must not be
+    (the server refuses files that lead outside its data root)."""
+
+    def __init__(self, path, confine=None):
         self.path = Path(path)
+        self._confine = confine
         if not self.path.is_dir():
             raise RunError(self.path, "run folder does not exist")
-        self.meta = read_json(self.path / layout.RUN_JSON)
-        self._validate_meta()
+        self.meta = read_json(self.file(layout.RUN_JSON))
+        from ttvis.run.check import validate_meta
 
-    def _validate_meta(self):
-        m, where = self.meta, self.path / layout.RUN_JSON
-        if not isinstance(m, dict):
-            raise RunError(where, "must hold a JSON object")
-        if m.get("format") != layout.FORMAT:
-            raise RunError(where, f'"format" must be "{layout.FORMAT}"')
-        classes = m.get("classes")
-        if not isinstance(classes, list) or not classes or not all(isinstance(c, str) for c in classes):
-            raise RunError(where, '"classes" must be a non-empty list of names')
-        epochs = m.get("epochs")
-        if not isinstance(epochs, list) or not all(isinstance(e, int) and not isinstance(e, bool) for e in epochs):
-            raise RunError(where, '"epochs" must be a list of integers')
-        if any(b <= a for a, b in zip(epochs, epochs[1:])):
-            raise RunError(where, '"epochs" must be strictly increasing')
-        if not isinstance(m.get("n_samples"), int) or m["n_samples"] < 1:
-            raise RunError(where, '"n_samples" must be a positive integer')
-        head, model = m.get("head"), m.get("model")
-        if head is not None and not isinstance(head, list):
-            raise RunError(where, '"head" must be a list of layers or null')
-        if model is not None and not (isinstance(model, dict) and isinstance(model.get("file"), str)
-                                      and isinstance(model.get("class"), str)):
-            raise RunError(where, '"model" must be {"file": ..., "class": ...} or null')
+        validate_meta(self.meta, self.path / layout.RUN_JSON)
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -93,23 +78,38 @@ class Run:
         return int(self.meta["n_samples"])
 
     def file(self, relpath):
-        return self.path / relpath
+        """The run's file `relpath`, passed through `confine`."""
+        path = self.path / relpath
+        if self._confine is not None:
+            self._confine(path)
+        return path
 
     def epoch_dir(self, epoch):
         return self.path / layout.EPOCHS / layout.epoch_dirname(epoch)
+
+    def epoch_file(self, epoch, name):
+        return self.file(Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / name)
 
     def _require_epoch(self, epoch):
         if epoch not in self.meta["epochs"]:
             raise RunError(self.path / layout.RUN_JSON, f"epoch {epoch} is not among the run's epochs")
 
     # -- dataset ----------------------------------------------------------------------------
+    def _array(self, path, kind, columns=None, optional=False):
+        """The array at `path` (from file()), checked against the format's rules (check.check_array)."""
+        from ttvis.run.check import check_array
+
+        if optional and not path.is_file():
+            return None
+        return check_array(path, read_npy(path), kind, self.n, columns=columns)
+
     @cached_property
     def labels(self):
-        return np.asarray(read_npy(self.file(layout.LABELS)), dtype=np.int64)
+        return np.asarray(self._array(self.file(layout.LABELS), "labels", self.n_classes), dtype=np.int64)
 
     @cached_property
     def split(self):
-        return np.asarray(read_npy(self.file(layout.SPLIT)), dtype=np.uint8)
+        return np.asarray(self._array(self.file(layout.SPLIT), "split"), dtype=np.uint8)
 
     @cached_property
     def train_idx(self):
@@ -121,13 +121,11 @@ class Run:
 
     def images(self):
         """uint8 (N,H,W) or (N,H,W,3), memory-mapped; None if the run has none."""
-        p = self.file(layout.IMAGES)
-        return read_npy(p) if p.is_file() else None
+        return self._array(self.file(layout.IMAGES), "images", optional=True)
 
     def inputs(self):
         """The model's inputs (float32 (N, ...)); None if the run does not keep them."""
-        p = self.file(layout.INPUTS)
-        return read_npy(p) if p.is_file() else None
+        return self._array(self.file(layout.INPUTS), "inputs", optional=True)
 
     def ground_truth(self):
         p = self.file(layout.GROUND_TRUTH)
@@ -136,11 +134,12 @@ class Run:
     # -- per epoch --------------------------------------------------------------------------
     def representations(self, epoch):
         self._require_epoch(epoch)
-        return read_npy(self.epoch_dir(epoch) / layout.REPRESENTATIONS)
+        return self._array(self.epoch_file(epoch, layout.REPRESENTATIONS), "representations",
+                           self.meta.get("representation_dim"))
 
     def logits(self, epoch):
         self._require_epoch(epoch)
-        return read_npy(self.epoch_dir(epoch) / layout.LOGITS)
+        return self._array(self.epoch_file(epoch, layout.LOGITS), "logits", self.n_classes)
 
     def probabilities(self, epoch):
         return softmax(self.logits(epoch))
@@ -162,7 +161,7 @@ class Run:
         if self.meta.get("head") is not None:
             from ttvis.run.head import load_head
 
-            path = self.epoch_dir(epoch) / layout.HEAD
+            path = self.epoch_file(epoch, layout.HEAD)
             if not path.is_file():
                 raise RunError(path, "head weights are missing")
             try:
@@ -185,4 +184,4 @@ class Run:
             return None
         from ttvis.run.model_code import load_model
 
-        return load_model(self.path / spec["file"], spec["class"], self.epoch_dir(epoch) / layout.CHECKPOINT)
+        return load_model(self.file(spec["file"]), spec["class"], self.epoch_file(epoch, layout.CHECKPOINT))

@@ -19,6 +19,7 @@ import torch
 from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
+from ttvis.run.check import check_array, validate_meta
 from ttvis.run.head import spec_from_module, state_dict_of
 from ttvis.run.reader import read_json
 
@@ -56,6 +57,7 @@ class Recorder:
         meta_path = self.path / layout.RUN_JSON
         if meta_path.is_file():  # resume: keep epochs already recorded
             self.meta = read_json(meta_path)
+            validate_meta(self.meta, meta_path)
             if self.meta.get("n_samples") != n:
                 raise RunError(meta_path, f"existing run has {self.meta.get('n_samples')} samples, not {n}")
             return
@@ -70,6 +72,20 @@ class Recorder:
             images = np.asarray(images)
             if images.dtype != np.uint8 or images.shape[0] != n or images.ndim not in (3, 4):
                 raise ValueError("images must be uint8 (N,H,W) or (N,H,W,3)")
+        for rel, kind, array, columns in ((layout.LABELS, "labels", labels, len(classes)),
+                                          (layout.SPLIT, "split", split, None),
+                                          (layout.IMAGES, "images", images, None)):
+            if array is not None:  # the rules `ttvis check` applies, before anything is written
+                check_array(self.path / rel, array, kind, n, columns=columns)
+        meta = {
+            "format": layout.FORMAT, "version": layout.VERSION, "name": name or self.path.name,
+            "task": "classification", "classes": [str(c) for c in classes], "epochs": [],
+            "n_samples": n, "representation_dim": None, "head": None, "model": model_spec,
+            "input_shape": None if self.inputs is None else list(self.inputs.shape[1:]),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "extra": extra or {},
+        }
+        validate_meta(meta, meta_path)
         with atomic.atomic_dir(self.path / layout.DATASET) as tmp:
             atomic.write_npy(tmp / "labels.npy", labels)
             atomic.write_npy(tmp / "split.npy", split)
@@ -79,14 +95,7 @@ class Recorder:
                 atomic.write_npy(tmp / "inputs.npy", self.inputs.detach().cpu().float().numpy())
             if ground_truth:
                 atomic.write_json(tmp / "ground_truth.json", ground_truth)
-        self.meta = {
-            "format": layout.FORMAT, "version": layout.VERSION, "name": name or self.path.name,
-            "task": "classification", "classes": [str(c) for c in classes], "epochs": [],
-            "n_samples": n, "representation_dim": None, "head": None, "model": model_spec,
-            "input_shape": None if self.inputs is None else list(self.inputs.shape[1:]),
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-            "extra": extra or {},
-        }
+        self.meta = meta
         atomic.write_json(meta_path, self.meta)
 
     @property
@@ -106,7 +115,8 @@ class Recorder:
             if model is None or self.inputs is None:
                 raise ValueError("record() needs a model and inputs, or representations and logits")
             representations, logits = self._run_model(model, head_module)
-        reps = np.ascontiguousarray(_numpy(representations).reshape(len(representations), -1))
+        reps = _numpy(representations)
+        reps = np.ascontiguousarray(reps.reshape(len(reps), int(np.prod(reps.shape[1:]))))
         logits = np.ascontiguousarray(_numpy(logits))
         n, c = self.meta["n_samples"], len(self.meta["classes"])
         if reps.shape[0] != n or logits.shape != (n, c):
@@ -120,6 +130,12 @@ class Recorder:
         head_spec = None
         if head_module is not None and self.meta.get("model") is None:
             head_spec = spec_from_module(head_module)
+        folder = self.path / layout.EPOCHS / layout.epoch_dirname(epoch)
+        check_array(folder / layout.REPRESENTATIONS, reps, "representations", n)
+        check_array(folder / layout.LOGITS, logits, "logits", n, columns=c)
+        meta = {**self.meta, "epochs": self.meta["epochs"] + [epoch], "representation_dim": int(reps.shape[1]),
+                "head": head_spec if head_spec is not None else self.meta.get("head")}
+        validate_meta(meta, self.path / layout.RUN_JSON)
         with atomic.atomic_dir(self.path / layout.EPOCHS / layout.epoch_dirname(epoch)) as tmp:
             atomic.write_npy(tmp / layout.REPRESENTATIONS, reps)
             atomic.write_npy(tmp / layout.LOGITS, logits)
@@ -129,10 +145,7 @@ class Recorder:
                 atomic.write_bytes(tmp / name, data)
             if model is not None and self.keep_checkpoints:
                 atomic.write_torch(tmp / layout.CHECKPOINT, {k: v.detach().cpu() for k, v in model.state_dict().items()})
-        self.meta["epochs"].append(epoch)
-        self.meta["representation_dim"] = int(reps.shape[1])
-        if head_spec is not None:
-            self.meta["head"] = head_spec
+        self.meta = meta
         atomic.write_json(self.path / layout.RUN_JSON, self.meta)
 
     def _run_model(self, model, head_module):

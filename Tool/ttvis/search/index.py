@@ -10,11 +10,16 @@ Each partition's name carries a fingerprint of the files it was built from, so i
 incremental (only new or changed epochs are written) and resumable (an interrupted partition has
 fewer rows than samples and is rebuilt). Distances are Euclidean, recomputed exactly from the run's
 arrays for the returned ids, so Milvus Lite and a Milvus server give the same numbers.
+
+The index is derived data: when Milvus fails on a collection's stored files (garbled or truncated
+segments, a broken manifest, a missing schema), the collection is dropped and rebuilt once, with one
+line in the log; when even that fails, the error names the folder to delete.
 """
 
 import hashlib
 import logging
 import re
+import shutil
 import threading
 
 import numpy as np
@@ -23,6 +28,7 @@ from tqdm import tqdm
 from ttvis.errors import RunError
 from ttvis.run import layout
 from ttvis.run.reader import Run
+from ttvis.search.milvus import MilvusUnavailable
 from ttvis.search.trajectory import MAX_EPOCHS, trajectory_vectors
 
 SPACES = ("representation", "trajectory")
@@ -32,6 +38,16 @@ EXACT_MAX_ROWS = 20000  # up to this many samples a flat (exact) index answers f
 SEARCH_EF = 4096    # HNSW beam width at query time: recall@10 0.99 at 60k x 512 (bench_search.py); wider for filters
 BATCH = 2000        # rows per insert
 SPLITS = {"train": layout.TRAIN, "test": layout.TEST}
+log = logging.getLogger(__name__)
+
+
+def _from_milvus(exc):
+    return type(exc).__module__.split(".")[0] in ("pymilvus", "milvus_lite", "grpc")
+
+
+def _first_line(exc):
+    text = getattr(exc, "message", None) or str(exc)  # a MilvusException's own message, without its wrapping
+    return (str(text).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _fingerprint(*parts):
@@ -55,6 +71,7 @@ class RunIndex:
         self.run = run if isinstance(run, Run) else Run(run)
         self.index = dict(index or (EXACT if self.run.n <= EXACT_MAX_ROWS else GRAPH))
         self.search_ef = search_ef
+        self.lite_path = getattr(client, "ttvis_lite_path", None)  # a Milvus Lite database folder, or None
         key = hashlib.sha1(str(self.run.path.resolve()).encode()).hexdigest()[:10]
         base = re.sub(r"[^A-Za-z0-9_]", "_", self.run.name)[:40]
         self.rep_collection = f"ttvis_{base}_{key}_rep"
@@ -86,9 +103,10 @@ class RunIndex:
             fields = c.describe_collection(name).get("fields", [])
             dims = [f.get("params", {}).get("dim") for f in fields if f.get("name") == "vector"]
             kind = c.describe_index(name, "vector").get("index_type")
-            if dims and int(dims[0]) == dim and kind == self.index["index_type"] and self._load(name):
+            if dims and int(dims[0]) == dim and kind == self.index["index_type"]:
+                c.load_collection(name)
                 return
-            c.drop_collection(name)  # another size or dimension now, or unreadable: it is derived, rebuild it
+            c.drop_collection(name)  # another size or dimension now: it is derived, rebuild it
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("pk", DataType.INT64, is_primary=True)
         schema.add_field("id", DataType.INT64)
@@ -103,21 +121,42 @@ class RunIndex:
                          metric_type=self.index["metric_type"], params=self.index.get("params", {}))
         c.create_collection(name, schema=schema, index_params=params)
 
-    def _load(self, name):
-        """Load a collection; False when its stored files are damaged (e.g. a process killed mid-write)."""
-        loggers = [logging.getLogger(n) for n in ("pymilvus", "milvus_lite")]
-        old = [log.disabled for log in loggers]
-        for log in loggers:
-            log.disabled = True
+    # -- repair ---------------------------------------------------------------------------------
+    def _folder(self, collection):
+        return self.lite_path / "collections" / collection if self.lite_path is not None else None
+
+    def _healing(self, collection, op):
+        """op(); when Milvus fails on `collection`, drop and rebuild that collection once and try again."""
         try:
-            self.client.load_collection(name)
-            return True
+            return op()
         except Exception as exc:
-            tqdm.write(f"{self.run.path}: search index {name} is unreadable ({str(exc)[:120]}); dropping it")
-            return False
-        finally:
-            for log, was in zip(loggers, old):
-                log.disabled = was
+            if not _from_milvus(exc):
+                raise
+            why = _first_line(exc)
+        self._drop_damaged(collection)
+        try:
+            result = op()
+        except Exception as exc:
+            if not _from_milvus(exc):
+                raise
+            folder = self._folder(collection)
+            todo = (f"stop ttvis, delete {folder}, and index again" if folder is not None
+                    else f"drop the collection {collection} in Milvus and index again")
+            raise MilvusUnavailable(None, f"the search index of {self.run.path} is damaged and could not be "
+                                          f"rebuilt ({_first_line(exc)}); {todo}") from None
+        log.warning("%s: search index %s was damaged (%s); rebuilt it", self.run.path, collection, why)
+        return result
+
+    def _drop_damaged(self, collection):
+        self._ready.clear()
+        try:
+            self.client.drop_collection(collection)
+        except Exception:  # Milvus cannot open it to drop it
+            pass
+        folder = self._folder(collection)
+        if folder is not None and folder.is_dir():
+            # what Milvus Lite could not drop, or no longer counts as a collection (e.g. its schema is gone)
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _count(self, collection, partition, filter):
         # the filter repeats the partition: Milvus Lite's count(*) ignores partition_names
@@ -152,22 +191,16 @@ class RunIndex:
         return True
 
     def _settle(self, collection, timeout=600):
-        """Return once every row is searchable through the vector index, not a brute-force fallback.
+        """Return once a Milvus server has indexed every row (it reports pending rows while it builds).
 
-        Milvus Lite builds indexes of fresh segments in the background and says nothing until then, but
-        load() builds the missing ones at once; a Milvus server reports pending rows while it builds."""
+        The collection stays loaded: Milvus Lite indexes fresh segments in a background thread and scans
+        them exactly until then. Releasing and reloading it here raced that thread, whose index files
+        are written in place: a load could read one half-written and fail."""
         import time
 
-        c = self.client
-        c.release_collection(collection)
-        if not self._load(collection):
-            c.drop_collection(collection)
-            self._ready.clear()
-            raise RunError(self.run.path, "its search index was damaged and has been removed; "
-                                          "index again (ttvis index, or search again) to rebuild it")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            info = c.describe_index(collection, "vector") or {}
+            info = self.client.describe_index(collection, "vector") or {}
             if not info.get("pending_index_rows"):
                 return
             time.sleep(0.5)
@@ -175,6 +208,9 @@ class RunIndex:
     # -- indexing -------------------------------------------------------------------------------
     def ensure_epoch(self, epoch, bar=None, settle=True):
         """Index the representations of `epoch` unless already indexed; returns its partition name."""
+        return self._healing(self.rep_collection, lambda: self._ensure_epoch(epoch, bar, settle))
+
+    def _ensure_epoch(self, epoch, bar, settle):
         with self._lock:
             part = self.epoch_partition(epoch)
             if self._ready.get(epoch) == part:
@@ -205,6 +241,10 @@ class RunIndex:
             return self._traj
 
     def ensure_trajectory(self, bar=None):
+        """Index the trajectories unless already indexed; returns their partition name."""
+        return self._healing(self.traj_collection, lambda: self._ensure_trajectory(bar))
+
+    def _ensure_trajectory(self, bar):
         with self._lock:
             part, vec = self.trajectories()
             if self._ready.get("trajectory") == part:
@@ -234,7 +274,7 @@ class RunIndex:
             self.ensure_trajectory(bar=bar)
             if self._unsettled:
                 bar.set_postfix_str("building the vector index", refresh=True)
-                self._settle(self.rep_collection)
+                self._healing(self.rep_collection, lambda: self._settle(self.rep_collection))
                 self._unsettled = False
             bar.n = bar.total
             bar.refresh()
@@ -273,20 +313,24 @@ class RunIndex:
                     epoch if space == "representation" else run.epochs[-1])
                 keep &= column == int(value)
         if space == "representation":
-            collection, part = self.rep_collection, self.ensure_epoch(epoch)
-            vectors = run.representations(epoch)
+            collection, ensure, vectors = self.rep_collection, lambda: self._ensure_epoch(epoch, None, True), \
+                run.representations(epoch)
         else:
-            collection, part = self.traj_collection, self.ensure_trajectory()
-            vectors = self.trajectories()[1]
+            collection, ensure, vectors = self.traj_collection, lambda: self._ensure_trajectory(None), \
+                self.trajectories()[1]
         query = np.asarray(vectors[sample], dtype=np.float32)
         params = {}
         if self.index["index_type"].startswith("HNSW"):
             kept = max(int(keep.sum()), 1)
             widen = np.sqrt(run.n / kept)  # filtered graph search needs a wider beam to meet enough matches
             params["ef"] = int(min(max(self.search_ef * widen, 2 * (k + 1)), max(run.n, self.search_ef)))
-        hits = self.client.search(collection, data=[query], limit=k + 1, filter=" and ".join(terms),
-                                  partition_names=[part], output_fields=["id"],
-                                  search_params={"metric_type": self.index["metric_type"], "params": params})
+
+        def find():
+            return self.client.search(collection, data=[query], limit=k + 1, filter=" and ".join(terms),
+                                      partition_names=[ensure()], output_fields=["id"],
+                                      search_params={"metric_type": self.index["metric_type"], "params": params})
+
+        hits = self._healing(collection, find)
         ids = np.array([int(h["entity"]["id"]) for h in hits[0]], dtype=np.int64)
         ids = ids[ids != sample]
         dist = np.linalg.norm(np.asarray(vectors[ids], dtype=np.float64) - query, axis=1)

@@ -7,7 +7,7 @@ owns it; any other process gets a one-line message saying what to do instead.
 import logging
 import os
 import sys
-from contextlib import contextmanager
+import tempfile
 from pathlib import Path
 
 from ttvis.errors import RunError
@@ -56,15 +56,22 @@ def lite_locked(path):
         os.close(fd)
 
 
-@contextmanager
-def _quiet_lite_log():
-    """Milvus Lite logs a traceback when it cannot open; the caller reports one line instead."""
-    log = logging.getLogger("milvus_lite.server_manager")
-    old, log.disabled = log.disabled, True
+def _quiet_libraries():
+    """pymilvus logs a traceback for every failed call and Milvus Lite logs its own recovery steps; the
+    caller reports each problem in one line instead."""
+    for name in ("pymilvus", "milvus_lite"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _writable(folder):
+    """Create `folder` if needed and make sure files can be written in it; MilvusUnavailable if not."""
     try:
-        yield
-    finally:
-        log.disabled = old
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise MilvusUnavailable(None, f"cannot write the search index under {folder} ({exc.strerror or exc}); "
+                                      "make that folder writable, or pass --milvus with another location") from None
 
 
 def connect(uri, timeout=10.0):
@@ -74,6 +81,7 @@ def connect(uri, timeout=10.0):
         from pymilvus import MilvusClient
     except ImportError:
         raise MilvusUnavailable(None, "similarity search needs pymilvus (pip install pymilvus)") from None
+    _quiet_libraries()
     if not is_lite(uri):
         try:
             return MilvusClient(uri=uri, timeout=timeout)
@@ -90,12 +98,13 @@ def connect(uri, timeout=10.0):
                                      f"on Windows); {SERVER_HINT}") from None
     locked = (f"this Milvus Lite database is in use by another process (is `ttvis serve` running?); "
               f"search through that server, stop it first, or {SERVER_HINT}")
+    _writable(path.parent)
     if lite_locked(path) and not _opened_here(path):
         raise MilvusUnavailable(path, locked)
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with _quiet_lite_log():
-            return MilvusClient(uri=str(path), timeout=timeout)
+        client = MilvusClient(uri=str(path), timeout=timeout)
+        client.ttvis_lite_path = path  # where RunIndex finds a collection's files when Milvus cannot drop them
+        return client
     except Exception as exc:
         if lite_locked(path):
             raise MilvusUnavailable(path, locked) from None

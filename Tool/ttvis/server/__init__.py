@@ -11,14 +11,40 @@ Other blueprints (e.g. search_api) import those helpers:
 and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
 """
 
+import math
+
 from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from ttvis.server import config as config_mod
 
 
+class FiniteJSONProvider(DefaultJSONProvider):
+    """JSON answers are always valid JSON: NaN and infinities (which Python writes as bare NaN and
+    Infinity, which JSON.parse rejects) go out as null."""
+
+    def dumps(self, obj, **kwargs):
+        kwargs["allow_nan"] = False
+        try:
+            return super().dumps(obj, **kwargs)
+        except ValueError:
+            return super().dumps(_finite(obj), **kwargs)
+
+
+def _finite(obj):
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def create_app(test_config=None):
     app = Flask(__name__, static_folder=None)
+    app.json = FiniteJSONProvider(app)
     app.url_map.merge_slashes = False  # "//" stays as sent: a decoded %2F must not be redirected into a route
     app.config.from_mapping(config_mod.defaults())
     if test_config:
@@ -27,8 +53,9 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, follow, live, store
+    from ttvis.server import builds, follow, guard, live, store
 
+    guard.init_app(app)
     store.init_app(app)
     builds.init_app(app)
     live.init_app(app)
@@ -36,9 +63,9 @@ def create_app(test_config=None):
     _init_cors(app)
     _register_errors(app)
 
-    from ttvis.server import epochs, methods, openapi, runs, samples, search_api, web
+    from ttvis.server import epochs, marks, methods, openapi, overlays, runs, samples, search_api, web
 
-    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, openapi, web):
+    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)

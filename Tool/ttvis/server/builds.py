@@ -12,11 +12,16 @@ from ttvis.visualize.store import METHOD_NAME, VisStore
 bp = Blueprint("builds", __name__, url_prefix="/api/runs/<run>/methods/<method>")
 
 
+class BuildCancelled(Exception):
+    pass
+
+
 class Build:
     def __init__(self, method):
         self.method, self.state, self.progress, self.message = method, "running", 0.0, "starting"
         self.started = time.time()
         self.thread = None
+        self.cancelled = False
 
     def as_json(self):
         return {"method": self.method, "state": self.state, "progress": round(self.progress, 4),
@@ -32,7 +37,7 @@ class Builds:
         self._running = {}  # run name -> Build
         self._last = {}  # (run name, method) -> Build
 
-    def start(self, name, run_path, method, force, build_fn):
+    def start(self, name, run, method, force, build_fn):
         with self._lock:
             if name in self._running:
                 return None
@@ -40,13 +45,17 @@ class Builds:
             self._running[name] = self._last[(name, method)] = job
 
         def progress(fraction, message=""):
+            if job.cancelled:  # the engine stops at its next progress report; finished stages stay on disk
+                raise BuildCancelled("cancelled")
             job.progress = min(max(float(fraction), 0.0), 1.0)
             job.message = str(message)
 
         def work():
             try:
-                build_fn(run_path, method, force=force, progress=progress)
+                build_fn(run, method, force=force, progress=progress)
                 job.state, job.progress, job.message = "done", 1.0, "done"
+            except BuildCancelled:
+                job.state, job.message = "cancelled", "cancelled"
             except Exception as exc:  # reported to the client; the build can be started again
                 first = (str(exc).splitlines() or [""])[0][:300]
                 job.state, job.message = "failed", f"{type(exc).__name__}: {first}"
@@ -66,6 +75,13 @@ class Builds:
             job.thread.join(None if deadline is None else max(0.0, deadline - time.time()))
         return not self._running
 
+    def cancel(self, name, method):
+        job = self._running.get(name)
+        if job is None or job.method != method:
+            return False
+        job.cancelled = True
+        return True
+
     def status(self, name, method):
         job = self._last.get((name, method))
         return job.as_json() if job else None
@@ -83,25 +99,26 @@ def _engine():
 
 
 def _method(method):
+    """The engine's build function for a method it knows; 404 for any other name."""
     if not METHOD_NAME.match(method):
         abort_json(404, f"unknown method {method!r}")
-    return method
+    build_fn, methods = _engine()
+    if method not in methods:
+        abort_json(404, f"unknown method {method!r}; choose from {', '.join(methods)}")
+    return build_fn
 
 
 @bp.post("/build")
 def start(run, method):
     r = get_run(run)
-    _method(method)
-    build_fn, methods = _engine()
-    if method not in methods:
-        abort_json(404, f"unknown method {method!r}; choose from {', '.join(methods)}")
+    build_fn = _method(method)
     body = request.get_json(silent=True) if request.data else {}
     if body is None or not isinstance(body, dict):
         abort_json(400, "request body must be a JSON object such as {\"force\": true}")
     force = body.get("force", False)
     if not isinstance(force, bool):
         abort_json(400, "'force' must be true or false")
-    job = current_app.extensions["ttvis_builds"].start(run, r.path, method, force, build_fn)
+    job = current_app.extensions["ttvis_builds"].start(run, r, method, force, build_fn)
     if job is None:
         abort_json(409, f"a build is already running for run {run!r}")
     return jsonify({"state": "running", "method": method}), 202
@@ -118,3 +135,13 @@ def status(run, method):
         state = {"method": method, "state": "done" if built else "idle", "progress": 1.0 if built else 0.0,
                  "message": "built" if built else "not built"}
     return jsonify(state)
+
+
+@bp.delete("/build")
+def cancel(run, method):
+    """Stop a running build at its next progress step (a resumed build continues from there)."""
+    get_run(run)
+    _method(method)
+    if not current_app.extensions["ttvis_builds"].cancel(run, method):
+        abort_json(409, f"no build of {method!r} is running for run {run!r}")
+    return jsonify({"state": "cancelling", "method": method}), 202

@@ -52,8 +52,17 @@ def _get(summary, ok, params=(), errors=True):
 
 EXTENT = {"type": "object", "properties": {k: {"type": "number"} for k in ("x_min", "x_max", "y_min", "y_max")}}
 BUILD_STATE = {"type": "object", "properties": {
-    "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+    "state": {"type": "string", "enum": ["idle", "running", "done", "failed", "cancelled"]},
     "progress": {"type": "number", "minimum": 0, "maximum": 1}, "message": {"type": "string"}}}
+
+MARK = {"type": "object", "required": ["mark"], "additionalProperties": False, "properties": {
+    "mark": {"type": "string", "enum": ["wrong_label", "poisoned", "fine"]},
+    "label": {"type": "integer", "minimum": 0, "description": "the right class (wrong_label only)"}}}
+MARKED = {"type": "object", "properties": {"index": {"type": "integer"}, "mark": {**MARK, "nullable": True}}}
+SUSPICIOUS_SAMPLE = {"type": "object", "properties": {
+    "index": {"type": "integer"}, "rank": {"type": "integer"}, "score": {"type": "number"},
+    "reasons": {"type": "array", "items": {"type": "string"}, "description": "the top one or two, in words"},
+    "signals": {"type": "object", "additionalProperties": {"type": "number"}}, "mark": MARK}}
 
 PATHS = {
     "/api/runs": _get("List the runs under the data root", _json("runs", {"type": "object", "properties": {
@@ -122,7 +131,23 @@ PATHS = {
                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
                      "type": "object", "properties": {"force": {"type": "boolean"}}}}}},
                  "responses": {"202": _json("started", BUILD_STATE), **ERRORS,
-                               "409": {**ERROR, "description": "a build is already running for this run"}}}},
+                               "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                               "409": {**ERROR, "description": "a build is already running for this run"},
+                               "415": {**ERROR, "description": "refused: the body is not JSON"}}},
+        "delete": {"summary": "Cancel the running build of this method at its next progress step",
+                   "parameters": [RUN, METHOD],
+                   "responses": {"202": _json("cancelling", BUILD_STATE), **ERRORS,
+                                 "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                                 "409": {**ERROR, "description": "no build of this method is running"}}}},
+    "/api/runs/{run}/timeline": _get("Train and test accuracy per epoch, and prediction flips since the previous epoch", _json(
+        "timeline", {"type": "object", "properties": {k: {"type": "array"} for k in ("epochs", "train_accuracy", "test_accuracy", "flips")}}),
+        [RUN]),
+    "/api/runs/{run}/methods/{method}/epochs/{epoch}/territory_grid": _get(
+        "The territory's predicted class and margin per grid cell, float32 (2, H, W), row 0 at y_max",
+        _binary("class and margin grids."), [RUN, METHOD, EPOCH]),
+    "/api/runs/{run}/methods/{method}/epochs/{epoch}/roundtrip": _get(
+        "Each sample's prediction after its map point is decoded back (404 for methods without an inverse)",
+        _binary("round-trip predictions."), [RUN, METHOD, EPOCH]),
     "/api/runs/{run}/follow": {
         "post": {"summary": "Follow the run: extend its visualization (method, default timevis; PCA until that is "
                             "built) in the background as epochs arrive, or stop (follow: false)",
@@ -130,7 +155,9 @@ PATHS = {
                  "requestBody": {"required": False, "content": {"application/json": {"schema": {
                      "type": "object", "properties": {"follow": {"type": "boolean"},
                                                       "method": {"type": "string"}}}}}},
-                 "responses": {"200": _json("what the follower does for the run (null: not followed)"), **ERRORS}}},
+                 "responses": {"200": _json("what the follower does for the run (null: not followed)"), **ERRORS,
+                               "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                               "415": {**ERROR, "description": "refused: the body is not JSON"}}}},
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),
@@ -141,10 +168,22 @@ PATHS = {
          _query("split", {"type": "string", "enum": ["train", "test"]}, "only this split"),
          _query("label", {"type": "integer", "minimum": 0}, "only this label"),
          _query("prediction", {"type": "integer", "minimum": 0}, "only this prediction")])),
-    "/api/runs/{run}/suspicious": _get("Samples ranked by how suspicious their training dynamics look", _json(
-        "ranking", {"type": "object", "properties": {"signals": {"type": "array", "items": {"type": "string"}},
-                                                     "samples": {"type": "array", "items": {"type": "object"}}}}),
+    "/api/runs/{run}/suspicious": _get("Training samples ranked by how suspicious they look, each with its reasons; "
+                                       "marks re-order the ranking", _json("ranking", {
+        "type": "object", "properties": {"signals": {"type": "array", "items": {"type": "string"}},
+                                         "samples": {"type": "array", "items": SUSPICIOUS_SAMPLE}}}),
         [RUN, _query("k", {"type": "integer", "minimum": 1, "maximum": 10000}, "how many samples (default 50)")]),
+    "/api/runs/{run}/marks": _get("The run's marks on samples (kept in marks.json in the run folder)", _json(
+        "marks by sample index", {"type": "object", "properties": {
+            "marks": {"type": "object", "additionalProperties": MARK}}})),
+    "/api/runs/{run}/marks/{sample}": {
+        "put": {"summary": "Mark a sample: its label is wrong (and which class it is), it is poisoned, or it is fine",
+                "parameters": [RUN, SAMPLE],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": MARK}}},
+                "responses": {"200": _json("the stored mark", MARKED), **ERRORS,
+                              "415": {**ERROR, "description": "the body is not JSON"}}},
+        "delete": {"summary": "Clear a sample's mark", "parameters": [RUN, SAMPLE],
+                   "responses": {"200": _json("the mark is gone", MARKED), **ERRORS}}},
     "/api/openapi.json": _get("This document", _json("OpenAPI 3 document"), errors=False),
 }
 

@@ -40,7 +40,7 @@ def run_dir(root, name):
     """The folder of run `name` directly under `root`, or Refused."""
     check_run_name(name)
     path = Path(root) / name
-    real = inside(root, path)
-    if not (real / "run.json").is_file():
+    inside(root, path)
+    if not inside(root, path / "run.json").is_file():
         raise Refused(f"unknown run {name!r}")
     return path

@@ -102,15 +102,12 @@ def _unavailable(message):
 
 @bp.get("/suspicious")
 def suspicious(run):
-    r = get_run(run)
+    from ttvis.server.marks import run_marks
+    from ttvis.suspicious import analyse, ranking
+
+    r, marks = run_marks(run)
     k = int_arg("k", default=50, lo=1, hi=MAX_SUSPICIOUS)  # at most the number of training samples come back
     store = get_store()
     sig = store.signature(run, layout.RUN_JSON)
-
-    def rank():
-        from ttvis.suspicious import rank_suspicious
-
-        return rank_suspicious(r)
-
-    ranking = store.cache.get_or_make(("suspicious", run, sig), rank)
-    return jsonify({"signals": ranking["signals"], "samples": ranking["samples"][:k]})
+    analysis = store.cache.get_or_make(("suspicious", run, sig), lambda: analyse(r))
+    return jsonify(ranking(analysis, marks, top=k))  # marks re-order it on every request

@@ -20,6 +20,7 @@ from flask import current_app, g, has_request_context
 
 from ttvis.errors import RunError
 from ttvis.run import layout
+from ttvis.run.check import check_array
 from ttvis.run.reader import Run, read_json, read_npy, softmax
 from ttvis.server.safepath import Refused, check_run_name, inside, run_dir
 from ttvis.visualize.store import METHOD_NAME, VisStore
@@ -142,7 +143,11 @@ class RunStore:
         path = run_dir(self.root, name)
         meta = path / layout.RUN_JSON
         sig = _signature(self.root, meta)
-        return self.cache.get_or_make(("run", name, sig), lambda: Run(path))
+        return self.cache.get_or_make(("run", name, sig), lambda: Run(path, confine=self.confine))
+
+    def confine(self, path):
+        """Refused unless `path`, symlinks followed, lies under the data root (every run file is checked)."""
+        return inside(self.root, path)
 
     def file(self, name, relpath):
         """A file of run `name`, resolved and checked to lie under the root; Refused if missing."""
@@ -156,15 +161,18 @@ class RunStore:
         """The stat signature of a run file (changes when the file is rewritten)."""
         return _signature(self.root, self.file(name, relpath))
 
-    def array(self, name, relpath):
-        """A run file's .npy array, loaded into memory once (until its file changes)."""
+    def array(self, name, relpath, kind=None, columns=None):
+        """A run file's .npy array, loaded into memory once (until its file changes); checked like
+        the format says arrays of `kind` must be (ttvis.run.check.check_array) when a kind is given."""
         path = self.file(name, relpath)
         sig = _signature(self.root, path)
+        n = self.run(name).n
 
         def load():
-            return np.asarray(read_npy(path, mmap=False))
+            arr = np.asarray(read_npy(path, mmap=False))
+            return arr if kind is None else check_array(path, arr, kind, n, columns=columns)
 
-        return self.cache.get_or_make(("array", name, str(relpath), sig), load)
+        return self.cache.get_or_make(("array", name, str(relpath), sig, kind, n, columns), load)
 
     def blob(self, name, path):
         """A small file's bytes and ETag (e.g. a territory PNG), read once until the file changes."""
@@ -181,10 +189,10 @@ class RunStore:
         return self.cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
 
     def labels(self, name):
-        return self.array(name, layout.LABELS).astype(np.int64, copy=False)
+        return self.array(name, layout.LABELS, "labels", self.run(name).n_classes).astype(np.int64, copy=False)
 
     def split(self, name):
-        return self.array(name, layout.SPLIT).astype(np.uint8, copy=False)
+        return self.array(name, layout.SPLIT, "split").astype(np.uint8, copy=False)
 
     def images(self, name):
         """Memory-mapped images of the run, or None when it keeps none."""
@@ -192,7 +200,9 @@ class RunStore:
             path = self.file(name, layout.IMAGES)
         except Refused:
             return None
-        return self.cache.get_or_make(("images", name, _signature(self.root, path)), lambda: read_npy(path))
+        n = self.run(name).n
+        return self.cache.get_or_make(("images", name, _signature(self.root, path), n),
+                                      lambda: check_array(path, read_npy(path), "images", n))
 
     def stack(self, name):
         """The run's RunStack (predictions/confidences of every epoch), computed once per run.json."""

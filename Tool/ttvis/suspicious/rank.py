@@ -1,18 +1,27 @@
-"""Combine the signals into one ranking: neighbours vote, the training dynamics add one vote.
+"""Combine the signals into one ranking: neighbours vote, the training dynamics add one vote; marks re-order it.
 
-The k nearest training samples in input space each vote "suspicious" when labelled otherwise
-(neighbour_disagreement), and so, on average, do those of the sample's group in the learned
-representation (group_disagreement): 2k votes in all. The dynamics (the mean rank percentile of the
-COMBINED signals, in [0, 1]) count as one more, fractional, voter: they order samples with equal votes
-and never outweigh a neighbour that votes. The neighbourhoods see what dynamics miss (a backdoor learned
-at once sits among its true class in input space); the dynamics split the many ties of a vote count by
-how the model struggled with each label. Ranks make the dynamic signals comparable without weights.
+The k nearest training samples in input space (without inputs: in the representations, averaged over
+epochs) each vote "suspicious" when labelled otherwise (neighbour_disagreement), and so, on average, do
+those of the sample's group in the learned representation (group_disagreement): 2k votes in all. A class's
+small, well-separated spectral side (spectral_group) is worth up to all 2k votes on its own: it is how a
+backdoor that is learned at once shows. The dynamics (the mean rank percentile of the COMBINED signals, in
+[0, 1]) count as one more, fractional, voter: they order samples with equal votes and never outweigh a
+neighbour that votes. Ranks make the dynamic signals comparable without weights.
+
+Marks close the loop: samples a person confirmed (wrong label, poisoned) come first, those marked fine
+last, and every other sample moves up by the share of its k nearest same-labelled samples in trajectory
+space (how it was learned) that were confirmed, and down by the share marked fine: a flipped label
+learns like other flips from the same class, a poisoned sample like its fellows.
 """
 
 import numpy as np
 from scipy.stats import rankdata
+from sklearn.neighbors import NearestNeighbors
 
-from ttvis.suspicious.signals import COMBINED, NEIGHBOURS, compute_signals
+from ttvis.suspicious.signals import COMBINED, NEIGHBOURS, analyse_signals
+
+CONFIRMED = ("wrong_label", "poisoned")
+RESEMBLANCE = 0.5  # weight of the marked trajectory neighbours; 1.0 lowered one bench run's precision, 0.5 none
 
 
 def dynamics_score(signals, use=COMBINED):
@@ -21,26 +30,111 @@ def dynamics_score(signals, use=COMBINED):
     return np.mean([rankdata(signals[name]) / n for name in use], axis=0)
 
 
+def _terms(signals, use=COMBINED, k=NEIGHBOURS):
+    """The score's parts: neighbour votes, group votes, spectral votes, dynamics (each already weighted)."""
+    return {"neighbours": k * signals["neighbour_disagreement"], "group": k * signals["group_disagreement"],
+            "spectral": 2 * k * signals["spectral_group"], "dynamics": dynamics_score(signals, use)}
+
+
 def combined_score(signals, use=COMBINED, k=NEIGHBOURS):
-    """(k * neighbour disagreement + k * group disagreement + dynamics score) / (2k + 1), in [0, 1]."""
-    votes = k * (signals["neighbour_disagreement"] + signals["group_disagreement"])
-    return (votes + dynamics_score(signals, use)) / (2 * k + 1)
+    """(max(k * (neighbour + group disagreement), 2k * spectral_group) + dynamics score) / (2k + 1), in [0, 1]."""
+    t = _terms(signals, use, k)
+    return (np.maximum(t["neighbours"] + t["group"], t["spectral"]) + t["dynamics"]) / (2 * k + 1)
 
 
-def rank_suspicious(run, indices=None, top=None):
-    """{"signals": [names], "samples": [{"index","rank","score","signals":{...}}]} best first.
-
-    `top` limits the list (None: all ranked samples)."""
+def analyse(run, indices=None):
+    """Everything the ranking needs that does not depend on marks (the expensive part; cache it)."""
     if indices is None:
         indices = run.train_idx if len(run.train_idx) else np.arange(run.n)
     indices = np.asarray(indices, dtype=np.int64)
-    signals = compute_signals(run, indices)
-    score = combined_score(signals)
-    order = np.argsort(-score, kind="stable")
+    signals, details = analyse_signals(run, indices)
+    return {"run": run, "indices": indices, "labels": run.labels[indices], "signals": signals,
+            "details": details, "terms": _terms(signals), "score": combined_score(signals)}
+
+
+def ranking(analysis, marks=None, top=None):
+    """{"signals": [names], "samples": [{"index","rank","score","reasons","signals":{...}[,"mark"]}]} best first.
+
+    `marks` ({index: {"mark": ..., "label": ...}}) re-order it; `top` limits the list (None: all)."""
+    indices, score = analysis["indices"], analysis["score"].copy()
+    marks = {i: m for i, m in (marks or {}).items()}
+    pos = {int(i): j for j, i in enumerate(indices)}
+    marked = {pos[i]: m for i, m in marks.items() if i in pos}
+    resemblance = np.zeros(len(indices))
+    group = np.ones(len(indices))  # 2: confirmed, 1: unmarked, 0: fine
+    if marked:
+        resemblance = _resemblance(analysis, marked)
+        for j, m in marked.items():
+            group[j] = 2 if m["mark"] in CONFIRMED else 0
+        score = np.where(group == 1, score + RESEMBLANCE * resemblance, score)
+    order = np.lexsort((-score, -group))
     if top is not None:
         order = order[:top]
-    names = list(signals)
-    return {"signals": names,
-            "samples": [{"index": int(indices[j]), "rank": r + 1, "score": round(float(score[j]), 6),
-                         "signals": {k: round(float(signals[k][j]), 6) for k in names}}
-                        for r, j in enumerate(order)]}
+    names = list(analysis["signals"])
+    out = []
+    for r, j in enumerate(order):
+        item = {"index": int(indices[j]), "rank": r + 1, "score": round(float(score[j]), 6),
+                "reasons": _reasons(analysis, j, marked.get(j), resemblance[j]),
+                "signals": {k: round(float(analysis["signals"][k][j]), 6) for k in names}}
+        if j in marked:
+            item["mark"] = marked[j]
+        out.append(item)
+    return {"signals": names, "samples": out}
+
+
+def rank_suspicious(run, indices=None, top=None, marks=None):
+    """The ranking of `run`'s training samples (see `ranking`)."""
+    return ranking(analyse(run, indices), marks, top)
+
+
+def _resemblance(analysis, marked, k=NEIGHBOURS):
+    """Per sample: (confirmed - fine) share of its k nearest same-labelled samples in trajectory space."""
+    if "trajectory_neighbours" not in analysis:
+        from ttvis.search.trajectory import trajectory_vectors
+
+        vectors = trajectory_vectors(analysis["run"])[analysis["indices"]]
+        labels = analysis["labels"]
+        nbrs = np.full((len(labels), k), -1, dtype=np.int64)  # -1: a class with fewer than k others
+        for c in np.unique(labels):
+            m = np.flatnonzero(labels == c)
+            _, idx = NearestNeighbors(n_neighbors=min(k + 1, len(m))).fit(vectors[m]).kneighbors(vectors[m])
+            nbrs[m, :idx.shape[1] - 1] = m[idx[:, 1:]]
+        analysis["trajectory_neighbours"] = nbrs
+    nbrs = analysis["trajectory_neighbours"]
+    weight = np.zeros(len(analysis["indices"]) + 1)  # the last slot stands for "no neighbour" (-1)
+    for j, m in marked.items():
+        weight[j] = 1.0 if m["mark"] in CONFIRMED else -1.0
+    return weight[nbrs].sum(axis=1) / nbrs.shape[1]
+
+
+def _reasons(analysis, j, mark, resemblance):
+    """One or two short sentences saying why sample j ranks where it does, strongest first."""
+    run, sig, det, t = analysis["run"], analysis["signals"], analysis["details"], analysis["terms"]
+    name = lambda c: run.classes[int(c)]  # noqa: E731
+    if mark is not None:
+        said = {"wrong_label": f"marked: label is wrong -> {name(mark.get('label', 0))}",
+                "poisoned": "marked: poisoned", "fine": "marked: fine"}
+        return [said[mark["mark"]]]
+    out = []
+    if resemblance > 0:
+        out.append((3 * NEIGHBOURS, f"learns like {round(resemblance * NEIGHBOURS)} of its {NEIGHBOURS} "
+                                    "nearest same-labelled samples, which were confirmed"))
+    votes = round(sig["neighbour_disagreement"][j] * NEIGHBOURS)
+    if votes >= 3:
+        where = "" if det["vote_space"] == "input" else " in the representations (mean over epochs)"
+        out.append((t["neighbours"][j], f"{votes} of {NEIGHBOURS} neighbours{where} say "
+                                        f"{name(det['neighbour_label'][j])}"))
+    size = int(det["group_size"][j])
+    if size and t["spectral"][j] > 0:
+        out.append((t["spectral"][j], f"groups with {size - 1} others labelled {name(analysis['labels'][j])}, "
+                                      "apart from the rest of the class"))
+    if sig["group_disagreement"][j] >= 0.3:
+        out.append((t["group"][j], f"its look-alikes labelled {name(analysis['labels'][j])} are outvoted too "
+                                   f"({sig['group_disagreement'][j] * NEIGHBOURS:.0f} of {NEIGHBOURS} on average)"))
+    learned = det["learned_epoch"][j]
+    dyn = ("never predicted as its label for good" if learned is None
+           else f"learned only at epoch {learned}" if sig["late_learning"][j] > 0
+           else f"mean probability of its label {1 - sig['low_confidence'][j]:.2f}")
+    out.append((t["dynamics"][j], dyn))
+    out.sort(key=lambda x: -x[0])
+    return [text for _, text in out[:2]]

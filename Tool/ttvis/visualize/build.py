@@ -12,6 +12,8 @@ import torch
 
 from ttvis import atomic
 from ttvis.errors import RunError
+from ttvis.run import layout
+from ttvis.run.check import validate_run
 from ttvis.run.reader import Run
 from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
 from ttvis.visualize import boundary as boundary_mod
@@ -21,6 +23,8 @@ from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolv
 from ttvis.visualize.store import VisStore
 
 METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
+MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
+TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
 PARAMETRIC = ("timevis", "dvi")          # fitted on training samples + boundary samples, then transform all
 EMBEDDING = ("umap", "aligned-umap", "tsne")  # embed every sample directly, no transform or inverse
 
@@ -67,7 +71,8 @@ def _requirements(run, method, epochs, projector):
 
 def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, progress=None, grid=territory.GRID,
                         boundary_fraction=0.1, evaluate=True, **params) -> VisStore:
-    """Build (or finish) visualization `method` of the run at `run_path`; returns its VisStore.
+    """Build (or finish) visualization `method` of the run at `run_path` (or of an opened Run); returns
+    its VisStore. A run that `ttvis check` rejects is refused with its first problem.
 
     progress(fraction, message) is called as work advances. Extra keyword arguments go to the projector.
     """
@@ -77,13 +82,18 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         raise ValueError(f"grid must be an integer in [8, 4096], got {grid!r}")
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
-    run = Run(run_path)
+    validate_run(run_path)
+    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    if grid * grid * run.n_classes > MAX_TERRITORY_CELLS:
+        raise ValueError(f"grid {grid} is too fine for {run.n_classes} classes: at most "
+                         f"{int((MAX_TERRITORY_CELLS // run.n_classes) ** 0.5)}")
     epochs = parse_epochs(epochs, run.epochs)
     projector = PROJECTORS[method](seed=seed, **params)
     projector._validate_params()
     _requirements(run, method, epochs, projector)
     report = progress or (lambda fraction, message: None)
 
+    run.file(f"{layout.VISUALIZE}/{method}")  # a run opened by the server writes only under its data root
     store = VisStore(run.path, method)
     settings = {"method": method, "seed": seed, "epochs": epochs, "grid": grid,
                 "boundary_fraction": boundary_fraction if method in PARAMETRIC else None,
@@ -186,7 +196,8 @@ def _territories(run, epochs, projector, store, extent, grid, report):
             continue
         report(0.82 + 0.1 * i / len(epochs), f"territory, epoch {e}")
         rgb, classes, margin = territory.paint(lambda Z, e=e: projector.decode_tensor(Z, e), run.head(e), extent,
-                                               run.n_classes, width=grid)
+                                               run.n_classes, width=grid,
+                                               batch=max(1, min(65536, TERRITORY_BATCH_CELLS // run.n_classes)))
         store.write_territory(e, rgb, classes, margin)
 
 

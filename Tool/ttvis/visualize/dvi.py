@@ -5,6 +5,7 @@ is the share of each sample's kNN set that survives from t-1 to t."""
 import numpy as np
 import torch
 
+from ttvis import statefile
 from ttvis.visualize import losses
 from ttvis.visualize.networks import VisModel
 from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector
@@ -41,7 +42,7 @@ class DVI(ParametricProjector):
             model.mean.copy_(torch.from_numpy(mean)[None])
             model.scale.fill_(scale)
             if done is not None and done.is_file():
-                saved = torch.load(done, map_location="cpu", weights_only=False)
+                saved = statefile.read(done, "trained epoch model")
                 model.load_state_dict(saved["model"])
                 history = saved["history"]
             else:
@@ -61,9 +62,7 @@ class DVI(ParametricProjector):
                 history = trainer.fit(live, on_pass)
                 model = trainer.model.cpu()
                 if done is not None:
-                    from ttvis import atomic
-
-                    atomic.write_torch(done, {"model": model.state_dict(), "history": history})
+                    statefile.write(done, {"model": model.state_dict(), "history": history})
                     live.unlink(missing_ok=True)
             model.eval()
             self.models_.append(model)

@@ -134,7 +134,7 @@ class Projector:
                "epochs": self.epochs_, "dim": self.dim_, "meta": _jsonable(meta)}
         with atomic.atomic_dir(path) as tmp:
             (tmp / "params.json").write_text(json.dumps(doc, indent=2) + "\n")
-            torch.save({k: v.detach().cpu() for k, v in state.items()}, tmp / "state.pt")
+            atomic.write_torch(tmp / "state.pt", {k: v.detach().cpu() for k, v in state.items()})
         return self
 
     @classmethod
@@ -146,7 +146,10 @@ class Projector:
             raise ValueError(f"{path} holds a {doc['projector']} projector, not {klass.name}")
         self = klass(**doc["params"])
         self.epochs_, self.dim_ = [int(e) for e in doc["epochs"]], int(doc["dim"])
-        state = torch.load(path / "state.pt", map_location="cpu", weights_only=True)
+        from ttvis.run.model_code import load_torch_file
+
+        state = load_torch_file(path / "state.pt", missing="projector state is missing",
+                                unreadable="unreadable projector state")
         self._load_state(state, doc["meta"])
         return self
 

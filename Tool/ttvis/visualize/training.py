@@ -7,7 +7,8 @@ import math
 import numpy as np
 import torch
 
-from ttvis import atomic
+from ttvis import statefile
+from ttvis.errors import RunError
 from ttvis.visualize import losses
 from ttvis.visualize.projector import cpu_threads
 
@@ -54,11 +55,16 @@ class EdgeTrainer:
         self.history = list(state["history"])
 
     def save(self, path):
-        atomic.write_torch(path, self.state_dict())
+        statefile.write(path, self.state_dict())
 
     def try_resume(self, path):
         if path is not None and path.is_file():
-            self.load_state_dict(torch.load(path, map_location=self.device, weights_only=False))
+            state = statefile.read(path, "training checkpoint")
+            try:
+                self.load_state_dict(state)
+            except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+                raise RunError(path, f"training checkpoint does not fit this build ({type(exc).__name__}); "
+                                     "delete it to train from the start") from None
             return True
         return False
 

@@ -48,17 +48,31 @@ export const labels = async (run) => (await getArray(`${runPath(run)}/labels`)).
 export const split = async (run) => (await getArray(`${runPath(run)}/split`)).data;
 export const predictions = async (run, e) => (await getArray(`${runPath(run)}/epochs/${e}/predictions`)).data;
 export const confidence = async (run, e) => (await getArray(`${runPath(run)}/epochs/${e}/confidence`)).data;
-export const positions = async (run, m, e) => (await getArray(`${methodPath(run, m)}/epochs/${e}/positions`)).data;
+/** Positions of every sample as columns: {x, y} Float32Arrays (the server sends N x 2 rows). */
+export async function positions(run, m, e) {
+  const xy = (await getArray(`${methodPath(run, m)}/epochs/${e}/positions`)).data, n = xy.length / 2;
+  const x = new Float32Array(n), y = new Float32Array(n);
+  for (let i = 0; i < n; i++) { x[i] = xy[2 * i]; y[i] = xy[2 * i + 1]; }
+  return { x, y };
+}
+/** Prediction of each sample after its map point is decoded back (the map's round trip). */
+export const roundtrip = async (run, m, e) => (await getArray(`${methodPath(run, m)}/epochs/${e}/roundtrip`)).data;
+/** The territory's class and margin grids: {classes, margin, width, height} (row 0 = top). */
+export async function territoryGrid(run, m, e) {
+  const { data, shape: [, height, width] } = await getArray(`${methodPath(run, m)}/epochs/${e}/territory_grid`);
+  return { classes: data.subarray(0, width * height), margin: data.subarray(width * height), width, height };
+}
 export const territory = (run, m, e) => getBitmap(`${methodPath(run, m)}/epochs/${e}/territory.png`);
 export const epochMetrics = (run, m, e) => getJSON(`${methodPath(run, m)}/epochs/${e}/metrics`);
 export const trajectory = (run, m, i) => getJSON(`${methodPath(run, m)}/samples/${i}/trajectory`);
 export const sample = (run, i) => getJSON(`${runPath(run)}/samples/${i}`);
 export const imageURL = (run, i, scale) => `${runPath(run)}/samples/${i}/image.png?scale=${scale}`;
-export const events = (run, from, to) => getJSON(`${runPath(run)}/events?from=${from}&to=${to}`);
+export const timeline = (run) => getJSON(`${runPath(run)}/timeline`);
 export const buildStatus = (run, m) => getJSON(`${methodPath(run, m)}/build`);
 export const startBuild = (run, m, force = false) => getJSON(`${methodPath(run, m)}/build`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ force }),
 });
+export const cancelBuild = (run, m) => getJSON(`${methodPath(run, m)}/build`, { method: 'DELETE' });
 export const suspicious = (run, k) => getJSON(`${runPath(run)}/suspicious?k=${k}`);
 
 /** Similarity search; params: {sample, epoch, k, space, split?, label?, prediction?}. */

@@ -1,91 +1,63 @@
-// The page: wires the store, the data source, the scenes and the panels together.
+// The page: one store, one subscription. Loading turns the state's run, method and epoch into a
+// `frame` (positions, territory, predictions of every scene); painting hands each controlled Scene
+// its props; the panels render from the same state.
 import * as api from './api.js';
 import { createStore, fromURL } from './store.js';
 import { View } from './view.js';
-import { Scene, TRANSITION_MS } from './scene.js';
-import { TERRITORY_OPACITY } from './layers/territory.js';
-import { hexToRgb, visibleMask, dotColors } from './colors.js';
+import { Scene, TRANSITION_MS, clock } from './scene.js';
+import { Session, nearest, landingRun } from './session.js';
+import { createPlayback } from './playback.js';
+import { createGalleries } from './galleries.js';
+import { createBuilds } from './builds.js';
+import { installHook } from './hook.js';
+import { visibleMask, dotColors, legendCounts } from './colors.js';
 import { showHover } from './panels/hover.js';
 import { renderSample, THUMB_TARGET_PX } from './panels/sample.js';
-import { renderGallery, renderGalleryStatus } from './panels/gallery.js';
-import { renderLegend } from './panels/legend.js';
+import { renderGallery } from './panels/gallery.js';
+import { renderLegend, legendEntries, BACKGROUND_NOTE } from './panels/legend.js';
 import { renderMetrics } from './panels/metrics.js';
+import { renderTimeline, timelineSummary } from './panels/timeline.js';
+import { renderHelp } from './panels/help.js';
 import { h } from './panels/dom.js';
-import { exportPNG, exportCSV } from './export.js';
+import { exportPNG, exportCSV, fileSafe } from './export.js';
 import { bindKeys } from './keyboard.js';
 
-export const HOLD_MS = 350;            // pause on each epoch while playing (at speed 1)
-export const SUSPICIOUS_K = 50;
-export const SEARCH_K = 20;
 export const GALLERY_THUMB_PX = 48;
-export const ALL_METHODS = ['timevis', 'dvi', 'pca', 'umap', 'aligned-umap', 'tsne'];
-const BUILD_POLL_MS = 500;
+export const HOVER_THUMB_PX = 56;
+export const SHORT_SCREEN_PX = 800;   // below this height the metrics start folded
+const DEMO_HINT = 'No runs in the data folder yet. Make one with `ttvis demo` (it writes training_dynamic/digits, '
+  + 'the folder served by default) or `ttvis demo --out FOLDER/digits` for `ttvis serve --root FOLDER`, then reload.';
+const PANEL_HINT = 'Click a dot to inspect a sample and follow its trail · shift-drag to lasso a group · search by index or e.g. label:8 pred:1 · ? for keys';
 
 const $ = (id) => document.getElementById(id);
 const query = new URLSearchParams(location.search);
 const store = createStore(fromURL(location.search));
 const view = new View(store.get().view);
-
-/** Read-only hook for tests and benchmarks: state, screen positions, frame counter. */
-const hook = {
-  territoryOpacity: TERRITORY_OPACITY,
-  frames: 0, firstFrameMs: null, pending: 0, error: null, bench: null, searching: false,
-  get state() { return store.get(); },
-  get ready() { return this.pending === 0 && !!run && scenes.length > 0 && scenes.every((s) => !s.animating && s.next); },
-  get scenes() { return scenes.length; },
-  get playing() { return playing; },
-  get gallery() { return gallery ? gallery.items.map((it) => it.index) : []; },
-  project: (i, k = 0) => (scenes[k] ? scenes[k].project(i) : null),
-  /** World point (x, y) of scene k in viewport CSS pixels. */
-  toScreen(x, y, k = 0) {
-    const sc = scenes[k], xf = sc && sc.xf();
-    if (!xf) return null;
-    const r = sc.canvas.getBoundingClientRect();
-    return { x: r.left + xf.ox + xf.sx * x, y: r.top + xf.oy + xf.sy * y };
-  },
-  visible: (i, k = 0) => (scenes[k] ? scenes[k].visible(i) : false),
-};
-window.ttvis = hook;
-
-let data = api;            // the data source (a synthetic in-page one for benchmarks)
-let run = null;            // {name, meta, labels, split, classes, palette, counts}
+const session = new Session(api);   // its source is api.js, or a synthetic in-page run for benchmarks
 let scenes = [];
-let playing = false, playTimer = null;
-let gallery = null;        // {kind, title, subtitle, items: [{index, note}]}
-let flipPair = null;       // predictions of the two shown epochs for the "flipped" filter
-let showToken = 0;
-let loading = false;        // a run is being opened: store changes are applied by loadRun itself
-const cache = new Map();
+const loads = { pending: 0, token: 0 };
 
-function once(key, load) {
-  if (!cache.has(key)) {
-    const p = load();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return cache.get(key);
-}
-const predsOf = (e) => once(`p|${run.name}|${e}`, () => data.predictions(run.name, e));
-const confOf = (e) => once(`c|${run.name}|${e}`, () => data.confidence(run.name, e));
-const posOf = (m, e) => once(`x|${run.name}|${m}|${e}`, () => data.positions(run.name, m, e));
-const territoryOf = (m, e) => (run.meta.methods[m].has_territory
-  ? once(`t|${run.name}|${m}|${e}`, () => data.territory(run.name, m, e).catch(() => null)) : Promise.resolve(null));
-const sampleOf = (i) => once(`s|${run.name}|${i}`, () => data.sample(run.name, i));
-const trajectoryOf = (m, i) => once(`j|${run.name}|${m}|${i}`, () => data.trajectory(run.name, m, i));
+const info = () => store.get().info;
+const epochsNow = () => session.methodEpochs(store.get().method);
+const frameKey = (s) => (s.info && s.method ? `${s.info.name}|${s.lies ? 1 : 0}|${session.sources(s).map((x) => `${x.method}:${x.epoch}`).join('|')}` : null);
+const playback = createPlayback(store, epochsNow);
+const hook = installHook({
+  store, scenes: () => scenes, requestFrame,
+  idle: () => loads.pending === 0 && !!store.get().frame && store.get().frame.key === frameKey(store.get()),
+});
+const galleries = createGalleries({ store, session, centerOn });
+const builds = createBuilds({ store, session, onBuilt: (name, m) => openRun(name, m) });
+
 /** URL of sample i's image scaled to about px pixels, or null when the run keeps no images. */
-const imageSrc = (i, px = THUMB_TARGET_PX) => (run.meta.image
-  ? api.imageURL(run.name, i, Math.max(1, Math.round(px / Math.max(...run.meta.image.shape.slice(0, 2))))) : null);
-
-// -- messages ------------------------------------------------------------------------------
-function message(text, kind = 'info') {
-  const el = $('message');
-  el.textContent = text || '';
-  el.className = text ? kind : '';
-  el.hidden = !text;
+function imageSrc(i, px = THUMB_TARGET_PX) {
+  const meta = info()?.meta;
+  if (!meta?.image) return null;
+  return api.imageURL(meta.name, i, Math.max(1, Math.round(px / Math.max(...meta.image.shape.slice(0, 2)))));
 }
+
 function fail(err) {
   hook.error = String(err.message || err);
-  message(hook.error, 'error');
+  store.set({ notice: { text: hook.error, kind: 'error' } });
   console.error(err);
 }
 
@@ -104,31 +76,51 @@ function frame(now) {
     scenes[0].gl.readPixels(0, 0, 1, 1, scenes[0].gl.RGBA, scenes[0].gl.UNSIGNED_BYTE, new Uint8Array(4));
     hook.firstFrameMs = performance.now();
   }
-  if (animating) requestFrame();
-  else if (playing && !playTimer && hook.pending === 0) {
-    playTimer = setTimeout(() => { playTimer = null; if (playing) advance(); }, HOLD_MS / store.get().speed);
+  if (animating && clock.hold === null) requestFrame();
+  else if (!animating && loads.pending === 0) playback.idle();
+}
+
+// -- runs and loading ----------------------------------------------------------------------
+/** Open a run; `prefer` is the method to show when built (else the URL's, else the best built one). */
+async function openRun(name, prefer) {
+  playback.stop();
+  const opened = await session.open(name);
+  const s = store.get(), built = session.builtMethods();
+  const asked = prefer || s.method;
+  const method = built.includes(asked) ? asked : built[0] || null;
+  const notices = [];
+  if (asked && !built.includes(asked)) notices.push(`run "${name}" has no visualization "${asked}"; showing ${method || 'nothing'}`);
+  if (!method) notices.push(`No visualization of "${name}" yet: choose a method under Build and press Build.`);
+  store.set({
+    info: opened, run: name, method, epoch: method ? nearest(session.methodEpochs(method), s.epoch) : null,
+    sel: s.sel < opened.labels.length ? s.sel : -1, frame: null, trails: null, timeline: null,
+    notice: notices.length ? { text: notices.join(' · '), kind: 'info' } : null,
+  });
+  builds.fill();
+  if (!method) $('build-section').open = true;
+  session.timeline().then((t) => { if (info() === opened) store.set({ timeline: t }); }).catch(() => {});
+  if (!method) { ensureScenes(1); requestFrame(); }
+}
+
+/** Fetch what the state asks to show, then publish it as one `frame` (so colours and positions agree). */
+async function load() {
+  const s = store.get(), key = frameKey(s);
+  if (!key || s.frame?.key === key) return;
+  const token = ++loads.token, srcs = session.sources(s);
+  loads.pending++;
+  try {
+    const views = await Promise.all(srcs.map((src) => session.view(src, { lies: s.lies })));
+    const ref = session.flipReference(srcs);
+    const refPreds = ref === null ? null : await session.preds(ref);
+    if (token !== loads.token) return;
+    store.set({ frame: { key, views, ref, refPreds } });
+    session.prefetch(s.method, s.epoch);
+  } catch (err) {
+    if (token === loads.token) fail(err);
+  } finally {
+    loads.pending--;
+    requestFrame();
   }
-}
-
-// -- run and scenes ------------------------------------------------------------------------
-function builtMethods() {
-  return Object.entries(run.meta.methods || {}).filter(([, m]) => m.epochs && m.epochs.length).map(([k]) => k);
-}
-function methodEpochs(m) { return run.meta.methods[m]?.epochs || []; }
-function nearest(list, e) {
-  if (!list.length) return null;
-  if (e === null || e === undefined) return list[0];
-  return list.reduce((best, x) => (Math.abs(x - e) < Math.abs(best - e) ? x : best), list[0]);
-}
-
-/** What each scene shows: [{method, epoch}], one or two entries. */
-function sources(s) {
-  const a = { method: s.method, epoch: s.epoch };
-  if (!s.cmp) return [a];
-  const [kind, value] = [s.cmp[0], s.cmp.slice(2)];
-  if (kind === 'e') return [a, { method: s.method, epoch: nearest(methodEpochs(s.method), Number(value)) }];
-  if (!run.meta.methods[value]) return [a];
-  return [a, { method: value, epoch: nearest(methodEpochs(value), s.epoch) }];
 }
 
 function ensureScenes(n) {
@@ -138,178 +130,165 @@ function ensureScenes(n) {
     host.hidden = false;
     scenes.push(new Scene(host, view, sceneHandlers));
   }
-  for (const s of scenes) s.resize();
+  for (const s of scenes) s.fit();
 }
 
-/** Open a run; `prefer` picks the method to show when it is built (else the URL's, else the first). */
-async function loadRun(name, prefer) {
-  stopPlaying();
-  run = null;
-  cache.clear();
-  for (const s of scenes) s.dispose();
-  scenes = [];
-  $('scene-b').hidden = true;
-  const [meta, labels, split] = await Promise.all([data.getRun(name), data.labels(name), data.split(name)]);
-  const classes = meta.classes;
-  const counts = new Uint32Array(classes.length);
-  for (let i = 0; i < labels.length; i++) counts[labels[i]]++;
-  run = { name, meta, labels, split, classes, palette: classes.map((c) => hexToRgb(c.color)), counts };
-  const s = store.get();
-  const built = builtMethods();
-  const method = [prefer, s.method].find((m) => m && built.includes(m)) || built[0] || null;
-  const epoch = method ? nearest(methodEpochs(method), s.epoch) : null;
-  loading = true;
-  store.set({ run: name, method, epoch, sel: s.sel < labels.length ? s.sel : -1 });
-  loading = false;
-  fillPickers();
-  renderLegendUI();
-  if (!method) {
-    message(`No visualization of "${name}" yet: choose a method under Build and press Build.`);
-    ensureScenes(1);
-    requestFrame();
-    return;
+// -- painting ------------------------------------------------------------------------------
+const memo = new WeakMap();   // view -> {args, colors}, {marks}
+function colorsOf(v, s, flipPair) {
+  const args = [v.preds, s.color, s.hide, s.split, s.correct, s.flipped, flipPair?.[1]];
+  const old = memo.get(v);
+  if (old?.args && old.args.every((a, k) => a === args[k])) return old.colors;
+  const { labels, split, palette } = info();
+  const mask = visibleMask({ labels, split, preds: v.preds, flipPair, hide: s.hide, mode: s.color, splitFilter: s.split,
+    correct: s.correct, flipped: s.flipped });
+  const colors = dotColors({ mode: s.color, labels, preds: v.preds, palette, mask });
+  memo.set(v, { ...old, args, colors });
+  return colors;
+}
+function marksOf(v) {
+  const old = memo.get(v) || {};
+  if (!old.marks) {
+    const out = [];
+    if (v.roundtrip) for (let i = 0; i < v.preds.length; i++) if (v.roundtrip[i] !== v.preds[i]) out.push(i);
+    memo.set(v, { ...old, marks: out });
   }
-  message('');
-  await showScenes(false);
-  selectionChanged();
-  loadMetrics();
+  return memo.get(v).marks;
 }
 
-/** Load what every scene needs, then apply it all at once (so colours and positions agree). */
-async function showScenes(animate) {
-  if (!run || !store.get().method) return;
-  const s = store.get();
-  const srcs = sources(s);
-  const token = ++showToken;
-  hook.pending++;
+let emphasisCache = { gallery: undefined, sel: undefined, value: null };
+function emphasisOf(s) {
+  if (emphasisCache.gallery !== s.gallery || emphasisCache.sel !== s.sel) {
+    const idx = s.gallery?.items ? s.gallery.items.map((it) => it.index) : [];
+    if (s.sel >= 0) idx.push(s.sel);
+    emphasisCache = { gallery: s.gallery, sel: s.sel, value: idx };
+  }
+  return emphasisCache.value;
+}
+
+function paint(s) {
+  const f = s.frame;
+  if (!f || !s.info) return;
+  ensureScenes(f.views.length);
+  const flipPair = f.refPreds ? [f.views[0].preds, f.refPreds] : null;
+  f.views.forEach((v, k) => {
+    const { method, epoch } = v.src;
+    scenes[k].setProps({
+      group: `${s.info.name}|${method}`, positions: v.positions, territoryKey: `${method}|${epoch}`, bitmap: v.bitmap,
+      extent: s.info.meta.methods[method].extent, animate: true, duration: TRANSITION_MS / s.speed,
+      colors: colorsOf(v, s, flipPair), emphasis: emphasisOf(s), dim: !!s.gallery?.items && s.gallery.kind !== 'lasso',
+      marks: s.lies ? marksOf(v) : null, selected: s.sel, opacity: s.opacity,
+      trail: s.trails?.[k] || null, current: epoch, badge: `${method} · epoch ${epoch}`,
+    });
+  });
+  $('shown-count').textContent = `${scenes[0].shown} of ${s.info.labels.length} shown`;
+  $('flipped-text').textContent = f.ref === null ? 'prediction changed (no earlier epoch)' : `prediction changed since epoch ${f.ref}`;
+  const lies = s.lies && f.views[0].roundtrip ? marksOf(f.views[0]).length : null;
+  $('lies-count').textContent = s.lies ? (lies === null ? 'not available for this method' : `${lies} misplaced`) : '';
+  requestFrame();
+}
+
+// -- panels --------------------------------------------------------------------------------
+function renderLegendUI(s) {
+  const v = s.frame?.views[0];
+  const counts = legendCounts({ mode: s.color, labels: s.info.labels, preds: v?.preds, nClasses: s.info.classes.length });
+  const correctness = s.color === 'correctness';
+  renderLegend($('legend'), {
+    title: { label: 'Label', prediction: 'Prediction', correctness: 'Prediction is' }[s.color],
+    entries: legendEntries({ mode: s.color, classes: s.info.classes, counts, hide: s.hide, correct: s.correct }),
+    note: BACKGROUND_NOTE,
+    onToggle: (key) => {
+      if (correctness) { store.set({ correct: store.get().correct === 'all' ? (key === 'correct' ? 'wrong' : 'correct') : 'all' }); return; }
+      const hide = store.get().hide;
+      store.set({ hide: hide.includes(key) ? hide.filter((x) => x !== key) : [...hide, key] });
+    },
+    onOnly: (key) => (correctness ? store.set({ correct: key }) : store.set({ hide: s.info.classes.map((c) => c.index).filter((c) => c !== key) })),
+    onShowAll: () => store.set({ hide: [], correct: 'all' }),
+  });
+}
+
+let sampleToken = 0;
+async function renderSamplePanel(s) {
+  const t = ++sampleToken;
+  if (s.sel < 0 || !s.info) { $('sample-panel').hidden = true; syncSidePanel(); return; }
   try {
-    const loaded = await Promise.all(srcs.map((src) => Promise.all([
-      posOf(src.method, src.epoch), territoryOf(src.method, src.epoch), predsOf(src.epoch), confOf(src.epoch)])));
-    const ref = flipReference(srcs);
-    const refPreds = ref === null ? null : await predsOf(ref);
-    if (token !== showToken) return;
-    ensureScenes(srcs.length);
-    srcs.forEach((src, k) => {
-      const sc = scenes[k], [positions, bitmap, preds, conf] = loaded[k];
-      const same = sc.src && sc.src.run === run.name && sc.src.method === src.method;
-      if (!same || sc.src.epoch !== src.epoch) {
-        if (!same) sc.clear();
-        sc.show({
-          positions, bitmap, key: `${src.method}|${src.epoch}`, extent: run.meta.methods[src.method].extent,
-          animate: animate && same, duration: TRANSITION_MS / s.speed,
-        });
-      }
-      sc.src = { ...src, run: run.name };
-      sc.preds = preds; sc.conf = conf;
-      sc.setBadge(`${src.method} · epoch ${src.epoch}`);
+    const smp = await session.sample(s.sel);
+    if (t !== sampleToken) return;
+    renderSample($('sample-panel'), smp, {
+      classes: s.info.classes, epoch: store.get().epoch, imageSrc: imageSrc(smp.index),
+      onEpoch: playback.goTo, onClose: () => store.set({ sel: -1 }), onSimilar: (space) => galleries.similar(smp.index, space),
+      onCenter: () => centerOn(smp.index),
     });
-    flipPair = refPreds ? [loaded[0][2], refPreds] : null;
-    $('flipped-text').textContent = ref === null ? 'prediction changed (no earlier epoch)'
-      : `prediction changed since epoch ${ref}`;
-    applyColors();
-    applyEmphasis();
-    updateTrails();
-    syncTimebar();
-    requestFrame();
-  } catch (err) {
-    fail(err);
-  } finally {
-    hook.pending--;
-    requestFrame();
-  }
+    syncSidePanel();
+  } catch (err) { fail(err); }
 }
 
-/** The epoch whose predictions the "flipped" filter compares against. */
-function flipReference(srcs) {
-  if (srcs.length === 2 && srcs[1].epoch !== srcs[0].epoch) return srcs[1].epoch;
-  const all = run.meta.epochs, k = all.indexOf(srcs[0].epoch);
-  return k > 0 ? all[k - 1] : null;
-}
-
-function applyColors() {
-  const s = store.get();
-  for (const sc of scenes) {
-    if (!sc.preds) continue;
-    const mask = visibleMask({
-      labels: run.labels, split: run.split, preds: sc.preds, flipPair, hide: s.hide,
-      splitFilter: s.split, correct: s.correct, flipped: s.flipped,
+function renderGalleryUI(s) {
+  const g = s.gallery;
+  $('gallery-panel').hidden = !g;
+  if (g) {
+    renderGallery($('gallery-panel'), g, {
+      labels: s.info.labels, preds: s.frame?.views[0].preds, classes: s.info.classes, selected: s.sel,
+      imageSrc: (i) => imageSrc(i, GALLERY_THUMB_PX), onPick: (i) => store.set({ sel: i }), onClear: galleries.clear,
     });
-    sc.setColors(dotColors({ mode: s.color, labels: run.labels, preds: sc.preds, palette: run.palette, mask }));
   }
-  let shown = 0;
-  if (scenes[0]?.colors) for (let i = 3; i < scenes[0].colors.length; i += 4) shown += scenes[0].colors[i] > 0;
-  $('shown-count').textContent = `${shown} of ${run.labels.length} shown`;
-  requestFrame();
+  syncSidePanel();
 }
 
-function applyEmphasis() {
-  const sel = store.get().sel;
-  const idx = gallery ? gallery.items.map((it) => it.index) : [];
-  if (sel >= 0) idx.push(sel);
-  for (const sc of scenes) {
-    sc.setEmphasis(idx, !!gallery && gallery.kind !== 'lasso');
-    sc.selected = sel;
-  }
-  requestFrame();
+/** The right panel: a hint when it has nothing to show (it folds away on narrow screens then). */
+function syncSidePanel() {
+  const empty = $('sample-panel').hidden && $('gallery-panel').hidden;
+  $('panel-hint').hidden = !empty;
+  document.body.classList.toggle('right-empty', empty);
 }
 
-async function updateTrails() {
-  const sel = store.get().sel;
-  await Promise.all(scenes.map(async (sc) => {
-    if (sel < 0 || !sc.src) { sc.setTrail(null); return; }
-    try { sc.setTrail(await trajectoryOf(sc.src.method, sel), sc.src.epoch); } catch (err) { sc.setTrail(null); }
-  }));
-  requestFrame();
+async function loadMetrics(s) {
+  if (!s.info || !s.method) { renderMetrics($('metrics'), {}); return; }
+  try { renderMetrics($('metrics'), await session.source.epochMetrics(s.info.name, s.method, s.epoch)); } catch (err) { renderMetrics($('metrics'), {}); }
 }
 
-// -- time ----------------------------------------------------------------------------------
-function epochsNow() { return methodEpochs(store.get().method); }
-function goTo(e) { if (e !== null && e !== undefined) store.set({ epoch: e }); }
-function step(d) {
-  const list = epochsNow(), k = list.indexOf(store.get().epoch);
-  if (k < 0) return;
-  goTo(list[Math.max(0, Math.min(list.length - 1, k + d))]);
+async function loadTrails(s) {
+  const srcs = s.frame ? s.frame.views.map((v) => v.src) : [];
+  if (s.sel < 0 || !srcs.length) { store.set({ trails: null }); return; }
+  const sel = s.sel;
+  const trails = await Promise.all(srcs.map((src) => session.trajectory(src.method, sel).catch(() => null)));
+  if (store.get().sel === sel) store.set({ trails });
 }
-function advance() {
-  const list = epochsNow(), k = list.indexOf(store.get().epoch);
-  if (k >= list.length - 1) { stopPlaying(); return; }
-  goTo(list[k + 1]);
-}
-function stopPlaying() { playing = false; clearTimeout(playTimer); playTimer = null; syncPlayButton(); }
-function togglePlay() {
-  if (playing) { stopPlaying(); return; }
-  const list = epochsNow();
-  if (!list.length) return;
-  playing = true;
-  syncPlayButton();
-  if (store.get().epoch === list[list.length - 1]) goTo(list[0]);
-  requestFrame();
-}
-function syncPlayButton() { $('play').textContent = playing ? '▮▮' : '▶'; $('play').title = playing ? 'Pause (space)' : 'Play (space)'; }
-function syncTimebar() {
-  const list = epochsNow(), e = store.get().epoch, k = list.indexOf(e);
-  const slider = $('epoch-slider');
+
+function syncTimebar(s) {
+  const list = epochsNow(), k = list.indexOf(s.epoch), slider = $('epoch-slider');
   slider.max = Math.max(0, list.length - 1);
   slider.value = Math.max(0, k);
   slider.disabled = list.length < 2;
-  $('epoch-label').textContent = k >= 0 ? `epoch ${e}  (${k + 1}/${list.length})` : 'no epochs';
+  $('epoch-label').textContent = k >= 0 ? `epoch ${s.epoch}  (${k + 1}/${list.length})` : 'no epochs';
+  $('epoch-stats').textContent = timelineSummary(s.timeline, s.epoch);
+  renderTimeline($('timeline'), { data: s.timeline, epochs: list, current: s.epoch });
 }
 
-// -- selection and panels ------------------------------------------------------------------
-async function selectionChanged() {
-  const s = store.get();
-  applyEmphasis();
-  updateTrails();
-  if (s.sel < 0 || !run) { $('sample-panel').hidden = true; return; }
-  try {
-    const info = await sampleOf(s.sel);
-    if (store.get().sel !== info.index) return;
-    renderSample($('sample-panel'), info, {
-      classes: run.classes, epoch: store.get().epoch, imageSrc: imageSrc(info.index),
-      onEpoch: goTo, onClose: () => store.set({ sel: -1 }), onSimilar: (space) => similar(info.index, space),
-      onCenter: () => centerOn(info.index),
-    });
-  } catch (err) { fail(err); }
+function options(select, items, value) {
+  select.replaceChildren(...items.map(([v, text]) => h('option', { value: v }, text)));
+  select.value = value ?? '';
+}
+
+function fillPickers(s) {
+  const built = session.builtMethods();
+  options($('method'), built.map((m) => [m, m]), s.method);
+  options($('cmp'), [['', 'off'], ...s.info.meta.epochs.filter((e) => session.methodEpochs(s.method).includes(e)).map((e) => [`e:${e}`, `epoch ${e}`]),
+    ...built.filter((m) => m !== s.method).map((m) => [`m:${m}`, `method ${m}`])], s.cmp);
+}
+
+function syncControls(s) {
+  for (const id of ['color', 'split', 'correct', 'speed']) $(id).value = String(s[id]);
+  $('flipped').checked = s.flipped;
+  $('lies').checked = s.lies;
+  $('opacity').value = String(s.opacity);
+}
+
+function message(notice) {
+  const el = $('message');
+  el.textContent = notice ? notice.text : '';
+  el.className = notice ? notice.kind : '';
+  el.hidden = !notice;
 }
 
 function centerOn(i) {
@@ -317,206 +296,143 @@ function centerOn(i) {
   if (p) view.centerOn(p[0], p[1], sc.extent);
 }
 
-function showGallery(g) {
-  if (!g || g.kind !== 'search') { searchToken++; hook.searching = false; }  // a newer panel replaces a pending search
-  gallery = g;
-  if (!g) { $('gallery-panel').hidden = true; applyEmphasis(); return; }
-  renderGallery($('gallery-panel'), g.items, {
-    title: g.title, subtitle: g.subtitle, selected: store.get().sel,
-    imageSrc: (i) => imageSrc(i, GALLERY_THUMB_PX), onPick: (i) => store.set({ sel: i }), onClear: () => showGallery(null),
-  });
-  applyEmphasis();
-}
-
-let searchToken = 0;
-/** Nearest neighbours of sample i. The first search of an epoch can take minutes (the database indexes
- * it), so the panel says so with a spinner, and shows the server's error text if the search fails. */
-async function similar(i, space) {
-  const s = store.get(), token = ++searchToken;
-  const title = `Similar to #${i}`;
-  const what = space === 'trajectory' ? 'training trajectory' : `representation at epoch ${s.epoch}`;
-  const onClear = () => { searchToken++; showGallery(null); };
-  gallery = null;
-  applyEmphasis();
-  renderGalleryStatus($('gallery-panel'), { title, subtitle: what, pending: 'indexing / searching… (the first search of an epoch indexes it)', onClear });
-  hook.searching = true;
-  try {
-    const r = await data.search(run.name, { sample: i, epoch: s.epoch, k: SEARCH_K, space });
-    if (token !== searchToken) return;
-    showGallery({
-      kind: 'search', title, subtitle: `${space === 'trajectory' ? 'training trajectory' : `representation at epoch ${r.epoch}`}, k=${r.k}`,
-      items: r.ids.map((id, k) => ({ index: id, note: `d=${Number(r.distances[k]).toPrecision(3)}` })),
-    });
-  } catch (err) {
-    if (token !== searchToken) return;
-    const status = err.status ? ` (${err.status})` : '';
-    renderGalleryStatus($('gallery-panel'), { title, subtitle: what, error: `Search failed${status}: ${err.message || err}`, onClear });
-  } finally {
-    if (token === searchToken) hook.searching = false;
-  }
-}
-
-async function showSuspicious() {
-  try {
-    message('ranking suspicious samples…');
-    const r = await data.suspicious(run.name, SUSPICIOUS_K);
-    message('');
-    showGallery({
-      kind: 'suspicious', title: 'Suspicious samples', subtitle: `ranked by ${r.signals.join(', ')}`,
-      items: r.samples.map((smp) => ({ index: smp.index, note: `#${smp.rank} ${Number(smp.score).toFixed(2)}` })),
-    });
-  } catch (err) { fail(err); }
-}
-
-async function loadMetrics() {
-  const s = store.get();
-  if (!run || !s.method) { renderMetrics($('metrics'), {}); return; }
-  try { renderMetrics($('metrics'), await data.epochMetrics(run.name, s.method, s.epoch)); } catch (err) { renderMetrics($('metrics'), {}); }
-}
-
-function renderLegendUI() {
-  const s = store.get();
-  renderLegend($('legend'), {
-    classes: run.classes, counts: run.counts, hidden: s.hide,
-    onToggle: (c) => { const hide = store.get().hide; store.set({ hide: hide.includes(c) ? hide.filter((x) => x !== c) : [...hide, c] }); },
-    onOnly: (c) => store.set({ hide: run.classes.map((x) => x.index).filter((x) => x !== c) }),
-  });
-}
-
-// -- pickers, build ------------------------------------------------------------------------
-function options(select, items, value) {
-  select.replaceChildren(...items.map(([v, text]) => h('option', { value: v }, text)));
-  select.value = value ?? '';
-}
-
-function fillPickers() {
-  const s = store.get(), built = builtMethods();
-  options($('method'), built.map((m) => [m, m]), s.method);
-  options($('cmp'), [['', 'off'], ...run.meta.epochs.filter((e) => methodEpochs(s.method).includes(e)).map((e) => [`e:${e}`, `epoch ${e}`]),
-    ...built.filter((m) => m !== s.method).map((m) => [`m:${m}`, `method ${m}`])], s.cmp);
-  const all = [...new Set([...ALL_METHODS, ...built])];
-  options($('build-method'), all.map((m) => [m, built.includes(m) ? `${m} (built)` : m]), all.find((m) => !built.includes(m)) || all[0]);
-  syncBuildButton();
-  for (const [id, key] of [['color', 'color'], ['split', 'split'], ['correct', 'correct'], ['speed', 'speed']]) $(id).value = String(s[key]);
-  $('flipped').checked = s.flipped;
-}
-
-function syncBuildButton() {
-  const m = $('build-method').value;
-  $('build').textContent = run && builtMethods().includes(m) ? 'Rebuild' : 'Build';
-}
-
-async function build() {
-  const m = $('build-method').value, name = run.name;
-  const force = builtMethods().includes(m);
-  const bar = $('build-progress'), msg = $('build-message');
-  bar.hidden = false; bar.value = 0; $('build').disabled = true;
-  try {
-    await data.startBuild(name, m, force);
-    for (;;) {
-      const st = await data.buildStatus(name, m);
-      bar.value = st.progress || 0;
-      msg.textContent = st.message || st.state;
-      if (st.state === 'done') break;
-      if (st.state === 'failed') throw new Error(`build of ${m} failed: ${st.message}`);
-      await new Promise((r) => setTimeout(r, BUILD_POLL_MS));
-    }
-    msg.textContent = `${m} built`;
-    if (run && run.name === name) await loadRun(name, m);
-  } catch (err) {
-    msg.textContent = String(err.message || err);
-  } finally {
-    $('build').disabled = false; bar.hidden = true;
-  }
-}
-
-// -- export --------------------------------------------------------------------------------
-async function exportPositionsCSV() {
-  const s = store.get();
-  const [positions, preds, conf] = await Promise.all([posOf(s.method, s.epoch), predsOf(s.epoch), confOf(s.epoch)]);
-  exportCSV({ positions, labels: run.labels, split: run.split, preds, conf, classNames: run.classes.map((c) => c.name) },
-    `${run.name}_${s.method}_epoch${s.epoch}.csv`);
-}
-
-// -- wiring --------------------------------------------------------------------------------
-const sceneHandlers = {
-  redraw: requestFrame,
-  hover(i, ev, sc) {
-    if (i < 0 || !run) { showHover($('hover-card'), null); return; }
-    showHover($('hover-card'), {
-      index: i, label: run.labels[i], pred: sc.preds?.[i], conf: sc.conf?.[i],
-      split: run.split[i] ? 'test' : 'train', x: ev.clientX, y: ev.clientY, classes: run.classes,
-    });
-  },
-  click(i) { store.set({ sel: i }); },
-  lasso(indices) {
-    showGallery(indices.length ? { kind: 'lasso', title: `Selection (${indices.length})`, items: indices.map((i) => ({ index: i })) } : null);
-  },
-};
-
+// -- the one subscription --------------------------------------------------------------------
+const any = (changed, keys) => keys.some((k) => changed.has(k));
 store.subscribe((s, changed) => {
-  if (!run || loading || changed.has('run')) return;
-  if (changed.has('method') || changed.has('cmp')) { fillPickers(); showScenes(false); loadMetrics(); }
-  else if (changed.has('epoch')) { showScenes(true); loadMetrics(); syncTimebar(); }
-  if (['color', 'hide', 'split', 'correct', 'flipped'].some((k) => changed.has(k))) { applyColors(); renderLegendUI(); }
-  if (changed.has('sel') || changed.has('epoch')) selectionChanged();
-  if (changed.has('sel') && gallery) showGallery(gallery);
+  if (changed.has('notice')) message(s.notice);
+  if (changed.has('playing')) { $('play').textContent = s.playing ? '▮▮' : '▶'; $('play').title = s.playing ? 'Pause (space)' : 'Play (space)'; }
+  if (changed.has('build')) builds.render(s.build);
+  if (!s.info) return;
+  if (any(changed, ['info', 'method', 'epoch', 'cmp', 'lies'])) load();
+  if (any(changed, ['info', 'method', 'cmp'])) fillPickers(s);
+  if (any(changed, ['info', 'color', 'split', 'correct', 'flipped', 'speed', 'lies', 'opacity'])) syncControls(s);
+  if (any(changed, ['frame', 'color', 'hide', 'split', 'correct', 'flipped', 'sel', 'gallery', 'opacity', 'lies', 'trails'])) paint(s);
+  if (any(changed, ['info', 'frame', 'color', 'hide', 'correct'])) renderLegendUI(s);
+  if (any(changed, ['info', 'sel', 'epoch'])) renderSamplePanel(s);
+  if (any(changed, ['sel', 'frame']) && (changed.has('sel') || s.sel >= 0)) loadTrails(s);
+  if (any(changed, ['gallery', 'sel', 'frame'])) renderGalleryUI(s);
+  if (any(changed, ['info', 'method', 'epoch'])) loadMetrics(s);
+  if (any(changed, ['info', 'method', 'epoch', 'timeline'])) syncTimebar(s);
+  if (changed.has('epoch') && s.g.startsWith('q:') && s.gallery?.kind === 'query') galleries.restore(s.g);
   requestFrame();
 });
 view.listeners.add(() => { store.set({ view: view.isDefault() ? null : view.toArray() }); requestFrame(); });
 
+// -- wiring --------------------------------------------------------------------------------
+const sceneHandlers = {
+  redraw: requestFrame,
+  hover(i, ev, sc, world) {
+    const s = store.get();
+    if (!s.info || !ev) { showHover($('hover-card'), null); return; }
+    const v = s.frame?.views[scenes.indexOf(sc)];
+    if (i >= 0) {
+      showHover($('hover-card'), {
+        index: i, label: s.info.labels[i], pred: v?.preds[i], conf: v?.conf[i], split: s.info.split[i] ? 'test' : 'train',
+        x: ev.clientX, y: ev.clientY, classes: s.info.classes, image: imageSrc(i, HOVER_THUMB_PX),
+      });
+      return;
+    }
+    if (!world || !v || !v.bitmap) { showHover($('hover-card'), null); return; }
+    const { x, y } = { x: ev.clientX, y: ev.clientY };
+    session.grid(v.src.method, v.src.epoch).then((grid) => {
+      const e = s.info.meta.methods[v.src.method].extent;
+      const clamp = (a, hi) => Math.max(0, Math.min(hi - 1, Math.floor(a)));
+      const col = clamp(((world[0] - e.x_min) / (e.x_max - e.x_min)) * grid.width, grid.width);
+      const row = clamp(((e.y_max - world[1]) / (e.y_max - e.y_min)) * grid.height, grid.height);
+      const c = grid.classes[row * grid.width + col];
+      if (sc.hover !== -1) return;
+      showHover($('hover-card'), { region: { cls: s.info.classes[c] || { name: String(c), color: '#333' }, margin: grid.margin[row * grid.width + col] }, x, y });
+    }).catch(() => showHover($('hover-card'), null));
+  },
+  click(i) { store.set({ sel: i }); },
+  lasso(indices) { galleries.lasso(indices); },
+};
+
+function toggleHelp() {
+  const el = $('help');
+  el.hidden = !el.hidden;
+  if (!el.hidden) renderHelp(el, () => { el.hidden = true; });
+}
+
+function exportName(ext) {
+  const s = store.get(), srcs = session.sources(s);
+  const what = srcs.map((x, k) => (k === 0 ? `${x.method}_e${x.epoch}` : `vs_${x.method === srcs[0].method ? '' : `${x.method}_`}e${x.epoch}`)).join('_');
+  return `${fileSafe(s.info.name)}_${fileSafe(what)}.${ext}`;
+}
+
+async function exportPositionsCSV() {
+  const s = store.get(), v = s.frame.views[0];
+  const visible = [];
+  for (let i = 0; i < s.info.labels.length; i++) if (scenes[0].visible(i)) visible.push(i);
+  const picked = s.gallery?.items ? new Set(s.gallery.items.map((it) => it.index)) : null;
+  exportCSV({
+    indices: picked ? visible.filter((i) => picked.has(i)) : visible, method: v.src.method, epoch: v.src.epoch,
+    positions: v.positions, labels: s.info.labels, split: s.info.split, preds: v.preds, conf: v.conf,
+    classNames: s.info.classes.map((c) => c.name),
+  }, exportName('csv'));
+}
+
+function exportFrame() {
+  const s = store.get(), entries = legendEntries({ mode: s.color, classes: s.info.classes, counts: [], hide: s.hide, correct: s.correct });
+  exportPNG(scenes, entries.filter((e) => !e.off).map((e) => ({ name: e.name, color: e.color })), exportName('png'));
+}
+
 function wireControls() {
-  $('run').addEventListener('change', (ev) => {
-    store.set({ run: ev.target.value, method: null, epoch: null, sel: -1, hide: [], cmp: '', view: null });
-    view.reset(); showGallery(null);
-    loadRun(ev.target.value).catch(fail);
+  const on = (id, ev, fn) => $(id).addEventListener(ev, fn);
+  on('run', 'change', (ev) => {
+    store.set({ method: null, epoch: null, sel: -1, hide: [], cmp: '', view: null, gallery: null, g: '' });
+    view.reset();
+    openRun(ev.target.value).catch(fail);
   });
-  $('method').addEventListener('change', (ev) => store.set({ method: ev.target.value, epoch: nearest(methodEpochs(ev.target.value), store.get().epoch), cmp: '' }));
-  $('cmp').addEventListener('change', (ev) => store.set({ cmp: ev.target.value }));
-  $('color').addEventListener('change', (ev) => store.set({ color: ev.target.value }));
-  $('split').addEventListener('change', (ev) => store.set({ split: ev.target.value }));
-  $('correct').addEventListener('change', (ev) => store.set({ correct: ev.target.value }));
-  $('flipped').addEventListener('change', (ev) => store.set({ flipped: ev.target.checked }));
-  $('speed').addEventListener('change', (ev) => store.set({ speed: Number(ev.target.value) }));
-  $('epoch-slider').addEventListener('input', (ev) => goTo(epochsNow()[Number(ev.target.value)]));
-  $('play').addEventListener('click', togglePlay);
-  $('step-back').addEventListener('click', () => step(-1));
-  $('step-fwd').addEventListener('click', () => step(1));
-  $('reset-view').addEventListener('click', () => view.reset());
-  $('find').addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const i = Number($('find-index').value);
-    if (!run || !Number.isInteger(i) || i < 0 || i >= run.labels.length) { message(`sample index must be 0..${run ? run.labels.length - 1 : '?'}`, 'error'); return; }
-    message('');
-    store.set({ sel: i });
-    centerOn(i);
-  });
-  $('suspicious').addEventListener('click', showSuspicious);
-  $('export-png').addEventListener('click', () => exportPNG(scenes, `${run.name}_${store.get().method}_epoch${store.get().epoch}.png`));
-  $('export-csv').addEventListener('click', () => exportPositionsCSV().catch(fail));
-  $('build-method').addEventListener('change', syncBuildButton);
-  $('build').addEventListener('click', build);
+  on('method', 'change', (ev) => store.set({ method: ev.target.value, epoch: nearest(session.methodEpochs(ev.target.value), store.get().epoch), cmp: '' }));
+  on('cmp', 'change', (ev) => store.set({ cmp: ev.target.value }));
+  on('color', 'change', (ev) => store.set({ color: ev.target.value, hide: [] }));
+  on('split', 'change', (ev) => store.set({ split: ev.target.value }));
+  on('correct', 'change', (ev) => store.set({ correct: ev.target.value }));
+  on('flipped', 'change', (ev) => store.set({ flipped: ev.target.checked }));
+  on('lies', 'change', (ev) => store.set({ lies: ev.target.checked }));
+  on('opacity', 'input', (ev) => store.set({ opacity: Number(ev.target.value) }));
+  on('speed', 'change', (ev) => store.set({ speed: Number(ev.target.value) }));
+  on('epoch-slider', 'input', (ev) => playback.goTo(epochsNow()[Number(ev.target.value)]));
+  on('play', 'click', playback.toggle);
+  on('step-back', 'click', () => playback.step(-1));
+  on('step-fwd', 'click', () => playback.step(1));
+  on('reset-view', 'click', () => view.reset());
+  on('toggle-left', 'click', () => document.body.classList.toggle('left-collapsed'));
+  on('find', 'submit', (ev) => { ev.preventDefault(); if (info()) galleries.query($('find-text').value).catch(fail); });
+  on('suspicious', 'click', () => galleries.suspicious());
+  on('export-png', 'click', exportFrame);
+  on('export-csv', 'click', () => exportPositionsCSV().catch(fail));
+  on('help-button', 'click', toggleHelp);
   bindKeys({
-    togglePlay, step, first: () => goTo(epochsNow()[0]), last: () => goTo(epochsNow().at(-1)),
-    clear: () => { store.set({ sel: -1 }); showGallery(null); }, resetView: () => view.reset(),
+    togglePlay: playback.toggle, step: playback.step, first: playback.first, last: playback.last,
+    clear: () => { store.set({ sel: -1 }); galleries.clear(); $('help').hidden = true; }, resetView: () => view.reset(), help: toggleHelp,
   });
-  new ResizeObserver(() => { for (const s of scenes) s.resize(); requestFrame(); }).observe($('stage'));
+  new ResizeObserver(() => { for (const s of scenes) s.fit(); if (info()) syncTimebar(store.get()); requestFrame(); }).observe($('stage'));
+  $('panel-hint').textContent = PANEL_HINT;
+  if (innerHeight < SHORT_SCREEN_PX) $('metrics-section').open = false;   // the left panel fits without scrolling
 }
 
 async function main() {
   wireControls();
   if (query.get('synthetic')) {
     const { syntheticSource } = await import('./bench.js');
-    data = syntheticSource(Number(query.get('synthetic')));
+    session.source = syntheticSource(Number(query.get('synthetic')));
   }
-  const { runs } = await data.listRuns();
+  const { runs } = await session.source.listRuns();
   options($('run'), runs.map((r) => [r.name, r.name]), null);
-  if (!runs.length) { message('No runs under the data folder. Make one with: ttvis demo runs/digits'); return; }
-  const want = store.get().run;
-  const name = runs.some((r) => r.name === want) ? want : runs[0].name;
+  if (!runs.length) { store.set({ notice: { text: DEMO_HINT, kind: 'info' } }); return; }
+  const { name, unknown } = landingRun(runs, store.get().run);
   $('run').value = name;
-  await loadRun(name);
+  await openRun(name);
+  if (unknown) {
+    const prev = store.get().notice;
+    store.set({ notice: { text: `unknown run "${unknown}"; showing ${name}${prev ? ` · ${prev.text}` : ''}`, kind: 'info' } });
+  }
+  if (store.get().g) galleries.restore(store.get().g);
 }
 
-if (query.get('bench')) import('./bench.js').then((b) => { hook.runBench = (frames) => b.runBench({ scenes: () => scenes, hook, frames, step, requestFrame }); });
+if (query.get('bench')) {
+  import('./bench.js').then((b) => { hook.runBench = (frames) => b.runBench({ scenes: () => scenes, hook, frames, step: playback.step, requestFrame }); });
+}
 main().catch(fail);

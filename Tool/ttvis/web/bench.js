@@ -1,14 +1,16 @@
 // Benchmark support, loaded only with ?bench=1 or ?synthetic=N: frame timing mid-transition measured
 // like shared/bench/webgl_reference.html (draw + a 1-pixel readPixels to wait for the GPU), and an
 // in-page synthetic run for sizes no run on disk has.
+import { clock, ease } from './scene.js';
 
-const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const TAB10 = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#637939', '#bcbd22', '#17becf'];
 
 /** Step to the next epoch, wait until it is loaded, then time `frames` frames with t sweeping 0..1. */
 export async function runBench({ scenes, hook, frames = 120, step, requestFrame }) {
+  clock.hold = 0;   // keep the transition from ending before it is measured
   step(1);
   const t0 = performance.now();
-  while ((hook.pending > 0 || !scenes().every((s) => s.prev && s.prev !== s.next)) && performance.now() - t0 < 30000) {
+  while (!scenes().every((s) => s.prev && s.prev !== s.next) && performance.now() - t0 < 30000) {
     await new Promise((r) => setTimeout(r, 20));
   }
   hook.benchActive = true;
@@ -17,7 +19,8 @@ export async function runBench({ scenes, hook, frames = 120, step, requestFrame 
     let f = 0;
     const tick = () => {
       const start = performance.now();
-      for (const s of scenes()) { s.t = (f % 60) / 60; draw(s); }
+      clock.hold = (f % 60) / 60;
+      for (const s of scenes()) { s.step(start); draw(s); }
       for (const s of scenes()) for (const gl of [s.gl, s.territory.gl]) gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
       times.push(performance.now() - start);
       f += 1;
@@ -29,7 +32,7 @@ export async function runBench({ scenes, hook, frames = 120, step, requestFrame 
   const times = await timeFrames((s) => s.render());
   // where the time goes: each layer alone (same sync); a territory redraw happens only on view changes
   // and at each of the CROSSFADE_STEPS of a transition
-  const layerArgs = (s) => ({ xf: s.xf(), width: s.width, height: s.height, dpr: s.dpr, t: s.t, dim: s.dim });
+  const layerArgs = (s) => ({ xf: s.xf(), width: s.width, height: s.height, dpr: s.dpr, mix: ease(s.t), dim: false, zoom: 1 });
   const clear = (s) => { s.gl.viewport(0, 0, s.canvas.width, s.canvas.height); s.gl.clearColor(1, 1, 1, 1); s.gl.clear(s.gl.COLOR_BUFFER_BIT); };
   const breakdown = {
     clear_ms: median(await timeFrames(clear)),
@@ -37,7 +40,8 @@ export async function runBench({ scenes, hook, frames = 120, step, requestFrame 
     points_ms: median(await timeFrames((s) => { clear(s); s.points.render(layerArgs(s)); })),
   };
   hook.benchActive = false;
-  for (const s of scenes()) s.t = 1;
+  clock.hold = null;
+  for (const s of scenes()) s.step(performance.now());
   requestFrame();
   const sorted = [...times].sort((a, b) => a - b);
   const gl = scenes()[0].gl, dbg = gl.getExtension('WEBGL_debug_renderer_info');
@@ -61,8 +65,8 @@ export function syntheticSource(n) {
   const labels = new Uint8Array(n), split = new Uint8Array(n);
   for (let i = 0; i < n; i++) { labels[i] = i % C; split[i] = rand() < 0.2 ? 1 : 0; }
   const layout = (spread) => {
-    const p = new Float32Array(2 * n);
-    for (let i = 0; i < n; i++) { const c = centres[labels[i]]; p[2 * i] = c[0] + spread * gauss(); p[2 * i + 1] = c[1] + spread * gauss(); }
+    const p = { x: new Float32Array(n), y: new Float32Array(n) };
+    for (let i = 0; i < n; i++) { const c = centres[labels[i]]; p.x[i] = c[0] + spread * gauss(); p.y[i] = c[1] + spread * gauss(); }
     return p;
   };
   const pos = [layout(0.6), layout(0.2)];
@@ -91,6 +95,6 @@ export function syntheticSource(n) {
     listRuns: async () => ({ runs: [{ name: 'synthetic', n_samples: n, classes: meta.classes.map((c) => c.name), epochs: [0, 1], methods: ['synthetic'] }] }),
     getRun: async () => meta, labels: async () => labels, split: async () => split,
     predictions: async (_, e) => preds[e], confidence: async (_, e) => conf[e], positions: async (_, m, e) => pos[e],
-    territory, epochMetrics: async () => ({}), sample: no, trajectory: no, search: no, suspicious: no, startBuild: no, buildStatus: no,
+    territory, epochMetrics: async () => ({}), timeline: no, territoryGrid: no, roundtrip: no, cancelBuild: no, sample: no, trajectory: no, search: no, suspicious: no, startBuild: no, buildStatus: no,
   };
 }

@@ -1,4 +1,5 @@
-// Keyboard: space plays/pauses, left/right step one epoch, Home/End jump, Esc clears, R resets the view.
+// Keyboard: space plays/pauses, left/right step one epoch, Home/End jump, Esc clears, R resets the view,
+// ? shows the keys.
 export function bindKeys(actions) {
   window.addEventListener('keydown', (ev) => {
     const tag = (ev.target.tagName || '').toLowerCase();
@@ -6,7 +7,7 @@ export function bindKeys(actions) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const act = {
       ' ': actions.togglePlay, ArrowRight: () => actions.step(1), ArrowLeft: () => actions.step(-1),
-      Home: actions.first, End: actions.last, Escape: actions.clear, r: actions.resetView,
+      Home: actions.first, End: actions.last, Escape: actions.clear, r: actions.resetView, '?': actions.help,
     }[ev.key];
     if (!act) return;
     ev.preventDefault();

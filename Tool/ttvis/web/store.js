@@ -1,20 +1,39 @@
-// The view state in one place, mirrored into the URL so that a link reproduces the view.
+// The page state in one place. URL keys are mirrored into the query string, so that a link reproduces
+// the view; ephemeral keys (what is loaded, playing, the gallery's items) live here too, so that one
+// subscription drives rendering.
+
+export const TERRITORY_OPACITY = 0.5;   // default territory opacity: dots stand out on their own region
 
 export const DEFAULTS = Object.freeze({
+  // -- URL keys
   run: null,          // run name
   method: null,       // visualization method
   epoch: null,        // shown epoch
   color: 'label',     // label | prediction | correctness
   sel: -1,            // selected sample index
-  hide: [],           // class indices hidden by the legend
+  hide: [],           // classes hidden by the legend (by label, or by prediction when colouring by it)
   split: 'all',       // all | train | test
   correct: 'all',     // all | correct | wrong
   flipped: false,     // only samples whose prediction changed between the shown epochs
   cmp: '',            // '' | 'e:<epoch>' | 'm:<method>'  (second view side by side)
   view: null,         // [cu, cv, k]: centre in extent units and zoom
   speed: 1,           // playback speed factor
+  opacity: TERRITORY_OPACITY,  // territory opacity
+  lies: false,        // mark samples whose prediction flips through the map's round trip
+  g: '',              // gallery: '' | 'suspicious' | 'similar:<i>:<space>' | 'q:<query>'
+  // -- ephemeral keys
+  frame: null,        // what the scenes show: {run, views: [{src, positions, bitmap, preds, conf, ...}]}
+  info: null,         // the open run: {name, meta, labels, split, classes, palette}
+  playing: false,
+  gallery: null,      // {kind, title, subtitle, items: [{index, note, reasons}]}, or {kind, title, pending|error}
+  notice: null,       // {text, kind}: one line over the map
+  build: null,        // {method, state, progress, message, eta} while a build runs
+  trails: null,       // the selected sample's trajectory in each scene
+  timeline: null,     // accuracy and prediction flips per epoch (the strip over the time bar)
 });
 
+const URL_KEYS = ['run', 'method', 'epoch', 'color', 'sel', 'hide', 'split', 'correct', 'flipped', 'cmp', 'view', 'speed',
+  'opacity', 'lies', 'g'];
 const COLORS = ['label', 'prediction', 'correctness'];
 const SPLITS = ['all', 'train', 'test'];
 const CORRECT = ['all', 'correct', 'wrong'];
@@ -33,29 +52,29 @@ export function fromURL(search) {
   if (SPLITS.includes(q.get('split'))) s.split = q.get('split');
   if (CORRECT.includes(q.get('correct'))) s.correct = q.get('correct');
   s.flipped = q.get('flipped') === '1';
+  s.lies = q.get('lies') === '1';
   if (/^(e:-?\d+|m:[a-z0-9_-]+)$/.test(q.get('cmp') || '')) s.cmp = q.get('cmp');
   const view = (q.get('view') || '').split(',').map(Number);
   if (view.length === 3 && view.every(Number.isFinite) && view[2] > 0) s.view = view;
   const speed = Number(q.get('speed'));
   if (speed > 0 && speed <= 16) s.speed = speed;
+  const opacity = q.get('opacity') === null ? NaN : Number(q.get('opacity'));
+  if (opacity >= 0 && opacity <= 1) s.opacity = opacity;
+  if (/^(suspicious|similar:\d+:(representation|trajectory)|q:.+)$/.test(q.get('g') || '')) s.g = q.get('g');
   return s;
 }
 
-/** The query string for a state: only what differs from the defaults. */
+/** The query string for a state: only URL keys that differ from the defaults. */
 export function toURL(s) {
   const q = new URLSearchParams();
-  if (s.run) q.set('run', s.run);
-  if (s.method) q.set('method', s.method);
-  if (s.epoch !== null) q.set('epoch', s.epoch);
-  if (s.color !== DEFAULTS.color) q.set('color', s.color);
-  if (s.sel >= 0) q.set('sel', s.sel);
-  if (s.hide.length) q.set('hide', [...s.hide].sort((a, b) => a - b).join(','));
-  if (s.split !== 'all') q.set('split', s.split);
-  if (s.correct !== 'all') q.set('correct', s.correct);
-  if (s.flipped) q.set('flipped', '1');
-  if (s.cmp) q.set('cmp', s.cmp);
-  if (s.view) q.set('view', s.view.map((v) => +v.toFixed(4)).join(','));
-  if (s.speed !== 1) q.set('speed', s.speed);
+  for (const k of URL_KEYS) {
+    const v = s[k];
+    if (v === null || v === DEFAULTS[k] || (Array.isArray(v) && !v.length) || (k === 'sel' && v < 0)) continue;
+    if (k === 'hide') q.set(k, [...v].sort((a, b) => a - b).join(','));
+    else if (k === 'view') q.set(k, v.map((x) => +x.toFixed(4)).join(','));
+    else if (typeof v === 'boolean') q.set(k, '1');
+    else q.set(k, v);
+  }
   return q.toString();
 }
 
@@ -70,11 +89,13 @@ export function createStore(initial) {
       const changed = Object.keys(patch).filter((k) => patch[k] !== state[k]);
       if (!changed.length) return;
       state = { ...state, ...patch };
-      clearTimeout(urlTimer);
-      urlTimer = setTimeout(() => history.replaceState(null, '', `?${toURL(state)}`), 100);
-      for (const fn of subscribers) fn(state, new Set(changed));
+      if (changed.some((k) => URL_KEYS.includes(k))) {
+        clearTimeout(urlTimer);
+        urlTimer = setTimeout(() => history.replaceState(null, '', `?${toURL(state)}`), 100);
+      }
+      const keys = new Set(changed);
+      for (const fn of subscribers) fn(state, keys);
     },
     subscribe(fn) { subscribers.add(fn); return () => subscribers.delete(fn); },
-    flushURL() { clearTimeout(urlTimer); history.replaceState(null, '', `?${toURL(state)}`); },
   };
 }

@@ -26,6 +26,3 @@ export function program(gl, vsSource, fsSource) {
 export function clipTransform(xf, width, height) {
   return [2 * xf.sx / width, 2 * xf.ox / width - 1, -2 * xf.sy / height, 1 - 2 * xf.oy / height];
 }
-
-/** Ease in-out used for every transition (GPU shaders implement the same curve). */
-export const ease = (t) => t * t * (3 - 2 * t);

@@ -1,19 +1,21 @@
-// The territory (decision-region) image drawn under the points in the same world frame: a quad
-// spanning the method's extent. Two textures are cross-faded during an epoch transition.
+// The territory (decision-region) image drawn under the points in the same world frame. It fills the
+// whole canvas: beyond the method's extent the image's edge colours continue, so the map never floats
+// in white margins. Two textures are cross-faded during an epoch transition.
 // Sampling textures over the whole canvas is the most expensive thing on a software renderer, so the
 // territory has its own canvas (and WebGL2 context) under the points: the browser composites it, and it
 // is redrawn only when the view changes or the cross-fade moves on to its next step.
-import { program, clipTransform, ease } from './gl.js';
+import { program, clipTransform } from './gl.js';
 
-export const TERRITORY_OPACITY = 1.0;   // the engine already lightens territories so dots stay readable
-export const CROSSFADE_STEPS = 12;      // distinct cross-fade levels drawn during one transition
+export const CROSSFADE_STEPS = 8;       // distinct cross-fade levels drawn during one transition
 
 const VS = `#version 300 es
 in vec2 a_unit; uniform vec4 u_rect; uniform vec4 u_xf; out vec2 v_uv;
 void main() {
-  vec2 w = mix(u_rect.xy, u_rect.zw, a_unit);
-  v_uv = vec2(a_unit.x, 1.0 - a_unit.y);   // image row 0 is y_max
-  gl_Position = vec4(w.x * u_xf.x + u_xf.y, w.y * u_xf.z + u_xf.w, 0.0, 1.0);
+  vec2 clip = a_unit * 2.0 - 1.0;                             // the whole canvas
+  vec2 w = vec2((clip.x - u_xf.y) / u_xf.x, (clip.y - u_xf.w) / u_xf.z);
+  vec2 unit = (w - u_rect.xy) / (u_rect.zw - u_rect.xy);      // 0..1 over the extent, beyond it outside
+  v_uv = vec2(unit.x, 1.0 - unit.y);                          // image row 0 is y_max
+  gl_Position = vec4(clip, 0.0, 1.0);
 }`;
 
 const FS = `#version 300 es
@@ -47,7 +49,7 @@ export class TerritoryLayer {
     this.nextId = 1;
     this.from = null; this.to = null;
     this.extent = null;
-    this.opacity = TERRITORY_OPACITY;
+    this.opacity = 1;
   }
 
   _texture(key, bitmap) {
@@ -67,8 +69,10 @@ export class TerritoryLayer {
     return tex;
   }
 
-  /** Cross-fade (eased, as the points move) from the image shown now to {key, bitmap}; bitmap null clears the layer. */
-  setData({ key, bitmap, extent, animate }) {
+  /** Cross-fade (as the points move) from the image shown now to {key, bitmap}; bitmap null clears the layer. */
+  setData({ key, bitmap, extent, animate, opacity }) {
+    if (opacity !== undefined) this.opacity = opacity;
+    if (key === undefined) return;
     this.extent = extent;
     if (!bitmap) { this.from = this.to = null; return; }
     const tex = this._texture(key, bitmap);
@@ -76,13 +80,13 @@ export class TerritoryLayer {
     this.to = tex;
   }
 
-  render({ xf, width, height, t }) {
+  render({ xf, width, height, mix: progress }) {
     const gl = this.gl, w = gl.drawingBufferWidth, h = gl.drawingBufferHeight;
     if (!this.to || !this.extent) {
       if (this.drawnKey !== 'blank') { gl.viewport(0, 0, w, h); gl.clearColor(1, 1, 1, 1); gl.clear(gl.COLOR_BUFFER_BIT); this.drawnKey = 'blank'; }
       return;
     }
-    const mix = this.from === this.to ? 1 : Math.round(ease(t) * CROSSFADE_STEPS) / CROSSFADE_STEPS;
+    const mix = this.from === this.to ? 1 : Math.round(progress * CROSSFADE_STEPS) / CROSSFADE_STEPS;
     const key = [this.from.id, this.to.id, mix, xf.sx, xf.ox, xf.oy, width, height, w, h, this.opacity].join();
     if (key === this.drawnKey) return;
     this.drawnKey = key;
@@ -105,8 +109,6 @@ export class TerritoryLayer {
 
   /** Draw again at the next render even if nothing changed (after a resize, or for export). */
   invalidate() { this.drawnKey = null; }
-
-  resize() {}
 
   /** Forget cached textures (run or method changed). */
   clear() {

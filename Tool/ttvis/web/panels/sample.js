@@ -33,7 +33,7 @@ export function renderSample(root, info, opts) {
         h('dt', {}, `epoch ${epoch}`),
         h('dd', { class: pred !== info.label ? 'wrong' : '' }, pred === undefined ? '–' : `${cls(pred).name} (${pct(info.confidences[k])})`),
         h('dt', {}, 'flips'), h('dd', {}, info.flips.length ? info.flips.join(', ') : 'none'))),
-    h('div', { class: 'caption' }, 'prediction per epoch (opacity = confidence, red edge = wrong)'),
+    h('div', { class: 'caption' }, 'prediction per epoch (opacity = confidence, magenta edge = wrong)'),
     strip,
     h('div', { class: 'caption' }, 'probability of the given label (black) and top confidence (grey)'),
     sparkline(info, epoch),
@@ -45,14 +45,22 @@ export function renderSample(root, info, opts) {
   root.hidden = false;
 }
 
+/** Label probability (black) and top confidence (grey dashed) per epoch, with axes: probability 0..1
+ * on the left, epochs along the bottom, prediction flips as red ticks. */
 function sparkline(info, epoch) {
-  const W = 240, H = 48, n = info.epochs.length;
-  const x = (j) => (n === 1 ? W / 2 : 4 + (j * (W - 8)) / (n - 1));
-  const y = (v) => H - 4 - v * (H - 8);
-  const root = svg('svg', { class: 'sparkline', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none' });
+  const W = 260, H = 70, L = 22, R = 6, T = 6, B = 16, n = info.epochs.length;
+  const x = (j) => (n === 1 ? (L + W - R) / 2 : L + (j * (W - L - R)) / (n - 1));
+  const y = (v) => H - B - v * (H - B - T);
+  const root = svg('svg', { class: 'sparkline', viewBox: `0 0 ${W} ${H}` });
+  const text = (tx, ty, s, anchor) => { const t = svg('text', { x: tx, y: ty, 'text-anchor': anchor, class: 'axis' }); t.textContent = s; root.append(t); };
   const line = (vals, attrs) => root.append(svg('polyline', { points: vals.map((v, j) => `${x(j)},${y(v)}`).join(' '), fill: 'none', ...attrs }));
-  root.append(svg('line', { x1: 0, x2: W, y1: y(0.5), y2: y(0.5), stroke: '#ddd' }));
-  info.flips.forEach((e) => { const j = info.epochs.indexOf(e); root.append(svg('line', { x1: x(j), x2: x(j), y1: 0, y2: H, stroke: '#d62728', 'stroke-opacity': 0.5 })); });
+  root.append(svg('line', { x1: L, x2: L, y1: T, y2: H - B, stroke: '#999' }));
+  root.append(svg('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, stroke: '#999' }));
+  root.append(svg('line', { x1: L, x2: W - R, y1: y(0.5), y2: y(0.5), stroke: '#e4e4e4' }));
+  text(L - 3, y(1) + 4, '1', 'end'); text(L - 3, y(0.5) + 3, '.5', 'end'); text(L - 3, y(0) + 1, '0', 'end');
+  text(x(0), H - 3, `epoch ${info.epochs[0]}`, 'start');
+  if (n > 1) text(x(n - 1), H - 3, String(info.epochs[n - 1]), 'end');
+  info.flips.forEach((e) => { const j = info.epochs.indexOf(e); root.append(svg('line', { x1: x(j), x2: x(j), y1: T, y2: H - B, stroke: '#d62728', 'stroke-opacity': 0.5 })); });
   line(info.confidences, { stroke: '#999', 'stroke-dasharray': '3 2', 'stroke-width': 1.5 });
   line(info.label_probabilities, { stroke: '#111', 'stroke-width': 2 });
   const k = info.epochs.indexOf(epoch);
