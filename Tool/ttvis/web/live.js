@@ -47,9 +47,9 @@ export function createLive({ store, session, goTo, onMethod }) {
     if (!grown) return;
     const fresh = await api.getRun(name);   // the methods' extents and territory flags with the new epochs
     if (mine !== token || session.info?.name !== name) return;
-    const info = session.refresh(fresh);
+    const moved = session.refresh(fresh), info = session.info;
     const s = store.get();
-    store.set({ info });
+    store.set(moved.includes(s.method) ? { info, frame: null } : { info });   // a moved extent: reload the frame
     session.timeline().then((timeline) => { if (session.info === info) store.set({ timeline }); }).catch(() => {});
     if (!s.method) {
       const built = session.builtMethods();
@@ -65,7 +65,8 @@ export function createLive({ store, session, goTo, onMethod }) {
     store.set({ follow: on });
     if (!s.run) return;
     if (on) goTo(session.methodEpochs(s.method).at(-1));
-    await api.follow(s.run, on, s.method || 'timevis');
+    // PCA is the server's fallback while TimeVis is not built: following TimeVis keeps PCA up to date too
+    await api.follow(s.run, on, s.method && s.method !== 'pca' ? s.method : 'timevis');
   }
 
   return { watch, follow, stop: () => { token++; } };
