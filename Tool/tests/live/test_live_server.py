@@ -30,7 +30,7 @@ def _record_next(rec, run_path):
     return last + 1
 
 
-def wait_for(url, run, etag, done, polls=10):
+def wait_for(url, run, etag, done, polls=30):
     """Long-poll the run's live state from `etag` until done(state); the last state."""
     for _ in range(polls):
         r = requests.get(f"{url}api/runs/{run}/live?wait=30", headers={"If-None-Match": etag}, timeout=60)
@@ -155,3 +155,17 @@ def test_run_json_written_in_place_keeps_the_last_whole_state(served):
     r = s.get(f"{url}api/runs/run/live", timeout=10)
     assert r.status_code == 200 and r.json()["epochs"][:2] == [0, 1]
 
+
+def test_followed_run_gets_positions_for_new_epochs(served):
+    """Following a run without a TimeVis build keeps PCA up to date as epochs arrive."""
+    url, path = served
+    s = requests.Session()
+    r = s.post(f"{url}api/runs/run/follow", json={"follow": True, "method": "timevis"}, timeout=30)
+    assert r.status_code == 200 and r.json()["follow"]["method"] == "timevis"
+    state = wait_for(url, "run", None, lambda st: st["methods"].get("pca") == [1, 2, 3, 4, 5, 6])
+    assert state["follow"]["state"] in ("idle", "extending")
+    epoch = _record_next(_recorder(path), path)
+    state = wait_for(url, "run", None, lambda st: epoch in st["methods"].get("pca", []))
+    positions = s.get(f"{url}api/runs/run/methods/pca/epochs/{epoch}/positions", timeout=30)
+    assert positions.status_code == 200 and len(positions.content) == Run(path).n * 8
+    assert s.post(f"{url}api/runs/run/follow", json={"follow": False}, timeout=30).json() == {"follow": None}
