@@ -43,6 +43,12 @@ def main(argv=None):
     if not getattr(args, "verb", None):
         parser.print_help()
         return 2
+    if args.model_timeout is not None:
+        if not args.model_timeout > 0:
+            parser.error("--model-timeout must be a positive number of seconds")
+        from ttvis.run.model_code import TIMEOUT_ENV
+
+        os.environ[TIMEOUT_ENV] = repr(args.model_timeout)  # also seen by the server's build threads
     with warnings.catch_warnings():  # restores warnings.showwarning when main() returns
         held = []
         if args.verb != "serve":  # a server's warnings belong in its log as they come
@@ -57,12 +63,6 @@ def main(argv=None):
 def _run(args):
     from ttvis.errors import RunError
 
-    if args.model_timeout is not None:
-        if not args.model_timeout > 0:
-            parser.error("--model-timeout must be a positive number of seconds")
-        from ttvis.run.model_code import TIMEOUT_ENV
-
-        os.environ[TIMEOUT_ENV] = repr(args.model_timeout)  # also seen by the server's build threads
     try:
         return int(args._run(args) or 0)
     except RunError as exc:

@@ -36,7 +36,7 @@ def test_demo_then_check(tmp_path):
     assert made.returncode == 0, made.stderr
     assert f"run ready: {out}" in made.stdout
     checked = ttvis("check", out)
-    assert checked.returncode == 0 and checked.stdout.strip() == f"{out}: ok"
+    assert checked.returncode == 0 and checked.stdout.strip().startswith(f"{out}: ok (") and "MB per epoch" in checked.stdout
     run = Run(out)
     assert run.epochs == [1, 2] and run.n == 1797 and run.dim == 64
     assert (len(run.train_idx), len(run.test_idx)) == (1438, 359)

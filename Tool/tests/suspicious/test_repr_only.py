@@ -35,6 +35,8 @@ def test_each_ranked_sample_says_why(repr_only_run):
     top = samples[0]
     votes = round(top["signals"]["neighbour_disagreement"] * 10)
     assert any(r.startswith(f"{votes} of 10 neighbours in the representations") for r in top["reasons"]), top
+    said = [r for s in samples for r in s["reasons"] if r.startswith("a classifier that never saw it says ")]
+    assert len(said) >= 5, samples  # the top is mostly flipped labels, which the held-out classifier disowns
 
 
 def test_spectral_groups_flag_a_cluster_that_emerged_in_training_only():

@@ -19,5 +19,19 @@ def run(args):
     if problems:
         print(f"{len(problems)} problem(s) in {args.run}")
         return 1
-    print(f"{args.run}: ok")
+    print(f"{args.run}: ok{_disk(args.run)}")
     return 0
+
+
+def _disk(path):
+    """', MB per epoch' for a run in our layout (what long runs need to plan their storage)."""
+    from ttvis.run import layout
+    from ttvis.run.reader import Run
+
+    if not (path / layout.RUN_JSON).is_file():
+        return ""
+    run = Run(path)
+    if not run.epochs:
+        return ""
+    total = sum(f.stat().st_size for e in run.epochs for f in run.epoch_dir(e).iterdir() if f.is_file())
+    return f" ({total / len(run.epochs) / 1e6:.1f} MB per epoch, {total / 1e6:.1f} MB for {len(run.epochs)} epochs)"

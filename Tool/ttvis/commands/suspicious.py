@@ -47,7 +47,8 @@ def run(args):
     short = {"low_confidence": "lowconf", "variability": "var", "low_margin": "-aum", "forgetting": "forget",
              "late_learning": "late", "trajectory_outlier": "traj", "representation_outlier": "repr",
              "neighbour_disagreement": "nbr", "group_disagreement": "group",
-             "representation_disagreement": "repnbr", "spectral_group": "split"}
+             "representation_disagreement": "repnbr", "spectral_group": "split",
+             "out_of_sample_disagreement": "oos"}
     head = f"{'rank':>4} {'index':>6} {'label':>8} {'score':>6} " + " ".join(f"{short.get(n, n):>7}" for n in names)
     print(head + ("  known" if known else ""))
     for s in ranking["samples"]:

@@ -1,6 +1,7 @@
 """Build a visualization of a run: 2D positions for every epoch, decision territories (methods with an
 inverse), model weights and quality metrics, under <run>/visualize/<method>/. Interrupted builds resume
-where they stopped; --force starts again.
+where they stopped; a timevis build whose run has gained epochs is extended by them (earlier epochs stay
+as they were); --force starts again.
 
 methods: timevis (one model for all epochs), dvi (one model per epoch), pca, umap, aligned-umap, tsne."""
 
@@ -42,6 +43,7 @@ def run(args):
     from ttvis.visualize.build import build_visualization
 
     params = parse_params(args.param)
+    before = _built_epochs(args.run, args.method)
     bars = []  # opened at the first progress report, so that argument errors print alone
 
     def progress(fraction, message):
@@ -56,11 +58,28 @@ def run(args):
     finally:
         if bars:
             bars[0].close()
+    extension = (store.read_params().get("extensions") or [{}])[-1]
+    if before and extension.get("epochs") == [e for e in store.epochs() if e not in before]:
+        print(f"extended by {len(extension['epochs'])} epoch(s) in {extension['seconds']:.1f} s; earlier epochs kept "
+              f"(the model now places them {extension.get('drift', 0):.2%} of the extent's diagonal away, on average)")
     summary = store.read_metrics().get("summary", {})
     if summary:
         from ttvis.visualize.evaluate import format_table
 
         print(format_table({args.method: {**summary, "build_seconds": store.read_params().get("build_seconds"),
                                           "epochs": len(store.epochs())}}))
+        if "sample_train" in summary:
+            print(f"metrics measured on {summary['sample_train']} training and {summary.get('sample_test', 0)} test "
+                  "samples (a fixed seeded sample where a split is larger)")
     print(f"visualization ready: {store.dir}")
     return 0
+
+
+def _built_epochs(run, method):
+    """Epochs already built (to tell an extension from a build); empty when there is none."""
+    from ttvis.visualize.store import VisStore
+
+    try:
+        return set(VisStore(run, method).epochs())
+    except (ValueError, OSError):
+        return set()

@@ -71,9 +71,10 @@ def validate_meta(meta, where):
         bad('"input_shape" must be a list of positive integers or null')
 
 
-def validate_run(path):
-    """Raise the run's first problem as a RunError (what `train` refuses to build). `path` may be a Run."""
-    problems = check_run(path)
+def validate_run(path, epochs=None):
+    """Raise the run's first problem as a RunError (what `train` refuses to build). `path` may be a Run;
+    `epochs` limits the per-epoch checks to those epochs (default: all)."""
+    problems = check_run(path, epochs)
     if problems:
         raise RunError(None, problems[0])
     from ttvis.run.classic import is_classic
@@ -82,8 +83,10 @@ def validate_run(path):
         raise RunError(path, "is a classic run; convert it with `ttvis import-classic` first")
 
 
-def check_run(path) -> list:
-    """Return a list of one-line problems (empty when the run is valid). `path` may be an opened Run."""
+def check_run(path, epochs=None) -> list:
+    """Return a list of one-line problems (empty when the run is valid). `path` may be an opened Run;
+    `epochs` limits the per-epoch checks to those epochs (default: all), so that extending a build by one
+    epoch does not re-read the others."""
     if isinstance(path, Run):
         run, path = path, path.path
     else:
@@ -112,7 +115,7 @@ def check_run(path) -> list:
     # head code or spec is shared by all epochs: report its problems once, not once per epoch
     head_ok = attempt(_check_head_source, run) is not None
     dim = run.meta.get("representation_dim")
-    for epoch in run.epochs:
+    for epoch in run.epochs if epochs is None else epochs:
         d = attempt(_check_epoch, run, epoch, dim, head_ok, split)
         if d is not None and dim is None:
             dim = d

@@ -6,6 +6,10 @@
         train_one_epoch(model)
         rec.record(model, epoch)
 
+Storage: `dtype="float16"` halves the representations on disk (logits stay float32; readers cast
+to float32 as they load); `every=k` records only every k-th epoch (and `steps=[...]` exactly those),
+record() returning False for the epochs it skips.
+
 Every write is atomic: an epoch folder appears whole or not at all, and run.json lists an epoch only
 after its folder is complete, so a crash never leaves an epoch that `ttvis check` accepts.
 """
@@ -27,7 +31,7 @@ from ttvis.run.reader import read_json
 class Recorder:
     def __init__(self, run_dir, *, labels, split, classes, inputs=None, images=None, feature=None, head=None,
                  name=None, ground_truth=None, model_file=None, model_class=None, keep_inputs=True,
-                 keep_checkpoints=True, batch_size=512, extra=None):
+                 keep_checkpoints=True, batch_size=512, extra=None, dtype="float32", every=1, steps=None):
         """Create (or reopen, to resume) a run folder.
 
         labels: (N,) ints, the labels training used. split: (N,) 0 = train, 1 = test, or a boolean
@@ -35,7 +39,15 @@ class Recorder:
         images: uint8 (N,H,W) or (N,H,W,3) for the UI. feature(model, x) -> representations;
         head(model) -> the nn.Module mapping representations to logits (standard torch layers).
         model_file/model_class: alternatively, a model.py whose class has feature() and prediction().
+        dtype: "float32" or "float16", how representations are stored. every / steps: record only every
+        k-th epoch (epoch % every == 0), or only the epochs listed in steps.
         """
+        if dtype not in ("float32", "float16"):
+            raise ValueError(f'dtype must be "float32" or "float16", got {dtype!r}')
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}")
+        self.dtype, self.every = np.dtype(dtype), every
+        self.steps = None if steps is None else {int(s) for s in steps}
         self.path = Path(run_dir)
         self.feature, self.head_of = feature, head
         self.batch_size = int(batch_size)
@@ -102,12 +114,20 @@ class Recorder:
     def epochs(self):
         return list(self.meta["epochs"])
 
+    def wants(self, epoch):
+        """Whether record() keeps `epoch` (every / steps)."""
+        epoch = int(epoch)
+        return epoch in self.steps if self.steps is not None else epoch % self.every == 0
+
     @torch.no_grad()
     def record(self, model, epoch, *, representations=None, logits=None, head=None, extra_files=None):
-        """Write one epoch. Either pass `model` (the Recorder runs feature/head over all inputs)
-        or pass `representations` and `logits` you computed, plus the `head` module.
+        """Write one epoch and return True, or return False for an epoch that every / steps skip.
+        Either pass `model` (the Recorder runs feature/head over all inputs) or pass `representations`
+        and `logits` you computed, plus the `head` module.
         extra_files: {name: bytes} written into the epoch folder with the rest (e.g. index.json)."""
         epoch = int(epoch)
+        if not self.wants(epoch):
+            return False
         if self.meta["epochs"] and epoch <= self.meta["epochs"][-1]:
             raise ValueError(f"epoch {epoch} is not after the last recorded epoch {self.meta['epochs'][-1]}")
         head_module = head if head is not None else (self.head_of(model) if self.head_of and model is not None else None)
@@ -124,6 +144,11 @@ class Recorder:
                              f"got {reps.shape} and {logits.shape}")
         if not (np.isfinite(reps).all() and np.isfinite(logits).all()):
             raise ValueError(f"epoch {epoch}: representations or logits contain NaN or inf")
+        if self.dtype != reps.dtype:
+            with np.errstate(over="ignore"):  # reported just below, as a ValueError
+                reps = reps.astype(self.dtype)
+            if not np.isfinite(reps).all():
+                raise ValueError(f"epoch {epoch}: representations overflow {self.dtype} (|x| > 65504)")
         if self.meta["representation_dim"] not in (None, reps.shape[1]):
             raise ValueError(f"representation dimension changed from {self.meta['representation_dim']} to {reps.shape[1]}")
 
@@ -147,6 +172,7 @@ class Recorder:
                 atomic.write_torch(tmp / layout.CHECKPOINT, {k: v.detach().cpu() for k, v in model.state_dict().items()})
         self.meta = meta
         atomic.write_json(self.path / layout.RUN_JSON, self.meta)
+        return True
 
     def _run_model(self, model, head_module):
         was_training = model.training

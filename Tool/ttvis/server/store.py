@@ -90,28 +90,61 @@ class Payload:
 
 
 class RunStack:
-    """Per-run arrays over all epochs, computed once: predictions, max probability, label probability."""
+    """Per-run arrays over all epochs: predictions, max probability, label probability.
+
+    Rows are computed when first read (`stack.predictions[k]` reads epoch k's logits only), so the
+    first frame of a long run does not wait for every epoch; a column (`[:, i]`, one sample's history)
+    fills the rest once."""
 
     def __init__(self, store, name, sig):
         self.sig = sig
+        self._store, self._name = store, name
         run = store.run(name)
-        labels = store.labels(name)
+        self._labels = store.labels(name)
         e, n = len(run.epochs), run.n
         self.epochs = run.epochs
-        self.predictions = np.empty((e, n), dtype=np.int64)
-        self.confidences = np.empty((e, n), dtype=np.float32)
-        self.label_probabilities = np.empty((e, n), dtype=np.float32)
-        rows = np.arange(n)
-        for k, epoch in enumerate(run.epochs):
-            # memory-mapped and not cached: only the stacked results are kept
-            logits = read_npy(store.file(name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS))
-            if logits.shape != (n, run.n_classes):
-                raise RunError(run.epoch_dir(epoch) / layout.LOGITS, f"expected shape {(n, run.n_classes)}, found {logits.shape}")
-            prob = softmax(logits)
-            self.predictions[k] = prob.argmax(axis=1)
-            self.confidences[k] = prob.max(axis=1)
-            self.label_probabilities[k] = prob[rows, labels]
+        self._done = np.zeros(e, dtype=bool)
+        self._lock = threading.Lock()
+        pred = np.empty((e, n), dtype=np.int16 if run.n_classes < 2 ** 15 else np.int32)
+        self.predictions = _Rows(self, pred)
+        self.confidences = _Rows(self, np.empty((e, n), dtype=np.float32))
+        self.label_probabilities = _Rows(self, np.empty((e, n), dtype=np.float32))
         self.index = {epoch: k for k, epoch in enumerate(run.epochs)}
+
+    def fill(self, ks):
+        with self._lock:
+            for k in ks:
+                if not self._done[k]:
+                    self._fill(k)
+
+    def _fill(self, k):
+        run, n = self._store.run(self._name), len(self._labels)
+        epoch = self.epochs[k]
+        # memory-mapped and not cached: only the derived rows are kept
+        logits = read_npy(self._store.file(self._name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS))
+        if logits.shape != (n, run.n_classes):
+            raise RunError(run.epoch_dir(epoch) / layout.LOGITS, f"expected shape {(n, run.n_classes)}, found {logits.shape}")
+        prob = softmax(logits)
+        self.predictions.array[k] = prob.argmax(axis=1)
+        self.confidences.array[k] = prob.max(axis=1)
+        self.label_probabilities.array[k] = prob[np.arange(n), self._labels]
+        self._done[k] = True
+
+
+class _Rows:
+    """One of RunStack's (epochs, n) arrays: an integer index fills that row, anything else all rows."""
+
+    def __init__(self, stack, array):
+        self.stack, self.array = stack, array
+
+    def __getitem__(self, key):
+        whole = not isinstance(key, (int, np.integer))
+        self.stack.fill(range(len(self.stack.epochs)) if whole else [int(key)])
+        return self.array[key]
+
+    def __array__(self, dtype=None, copy=None):  # whole-array use (np.asarray, comparisons): every row
+        self.stack.fill(range(len(self.stack.epochs)))
+        return self.array if dtype is None else self.array.astype(dtype)
 
 
 class RunStore:

@@ -1,12 +1,18 @@
 """Combine the signals into one ranking: neighbours vote, the training dynamics add one vote; marks re-order it.
 
-The k nearest training samples in input space (without inputs: in the representations, averaged over
-epochs) each vote "suspicious" when labelled otherwise (neighbour_disagreement), and so, on average, do
-those of the sample's group in the learned representation (group_disagreement): 2k votes in all. A class's
-small, well-separated spectral side (spectral_group) is worth up to all 2k votes on its own: it is how a
-backdoor that is learned at once shows. The dynamics (the mean rank percentile of the COMBINED signals, in
-[0, 1]) count as one more, fractional, voter: they order samples with equal votes and never outweigh a
-neighbour that votes. Ranks make the dynamic signals comparable without weights.
+Three accounts of a suspicious sample, each worth up to 2k votes, and the strongest counts:
+- a poisoned group: the k nearest training samples in input space (without inputs: in the
+  representations, averaged over epochs) each vote when labelled otherwise (neighbour_disagreement), and
+  so, on average, do those of the sample's group in the learned representation (group_disagreement);
+- a wrong label: the neighbours and a classifier that never saw the sample (out_of_sample_disagreement)
+  both say another class, 2k * neighbours^3 * out-of-sample^2: the powers keep it silent unless both
+  are close to unanimous, so that the hard-but-clean samples it also flags do not crowd out a backdoor,
+  which it cannot see (powers chosen on Tool/bench/bench_suspicious.py);
+- an emerged cluster: a class's small, well-separated spectral side (spectral_group), worth one vote more
+  than the others, so its members come first: it is how a backdoor that is learned at once shows.
+The dynamics (the mean rank percentile of the COMBINED signals, in [0, 1]) count as one more, fractional,
+voter: they order samples with equal votes and never outweigh a neighbour that votes. Ranks make the
+dynamic signals comparable without weights.
 
 Marks close the loop: samples a person confirmed (wrong label, poisoned) come first, those marked fine
 last, and every other sample moves up by the share of its k nearest same-labelled samples in trajectory
@@ -31,15 +37,17 @@ def dynamics_score(signals, use=COMBINED):
 
 
 def _terms(signals, use=COMBINED, k=NEIGHBOURS):
-    """The score's parts: neighbour votes, group votes, spectral votes, dynamics (each already weighted)."""
-    return {"neighbours": k * signals["neighbour_disagreement"], "group": k * signals["group_disagreement"],
-            "spectral": 2 * k * signals["spectral_group"], "dynamics": dynamics_score(signals, use)}
+    """The score's parts: neighbour, group, wrong-label, spectral votes and dynamics (each already weighted)."""
+    nd, oos = signals["neighbour_disagreement"], signals["out_of_sample_disagreement"]
+    return {"neighbours": k * nd, "group": k * signals["group_disagreement"], "wrong_label": 2 * k * nd ** 3 * oos ** 2,
+            "spectral": (2 * k + 1) * signals["spectral_group"], "dynamics": dynamics_score(signals, use)}
 
 
 def combined_score(signals, use=COMBINED, k=NEIGHBOURS):
-    """(max(k * (neighbour + group disagreement), 2k * spectral_group) + dynamics score) / (2k + 1), in [0, 1]."""
+    """(max(neighbour + group votes, wrong-label votes, spectral votes) + dynamics score) / (2k + 2), in [0, 1]."""
     t = _terms(signals, use, k)
-    return (np.maximum(t["neighbours"] + t["group"], t["spectral"]) + t["dynamics"]) / (2 * k + 1)
+    return (np.maximum.reduce([t["neighbours"] + t["group"], t["wrong_label"], t["spectral"]])
+            + t["dynamics"]) / (2 * k + 2)
 
 
 def analyse(run, indices=None):
@@ -124,6 +132,10 @@ def _reasons(analysis, j, mark, resemblance):
         where = "" if det["vote_space"] == "input" else " in the representations (mean over epochs)"
         out.append((t["neighbours"][j], f"{votes} of {NEIGHBOURS} neighbours{where} say "
                                         f"{name(det['neighbour_label'][j])}"))
+    oos = sig["out_of_sample_disagreement"][j]
+    if oos >= 0.5 and det["oos_label"][j] != analysis["labels"][j]:
+        out.append((t["wrong_label"][j], f"a classifier that never saw it says {name(det['oos_label'][j])} "
+                                         f"({det['oos_probability'][j]:.2f}; its label {1 - oos:.2f})"))
     size = int(det["group_size"][j])
     if size and t["spectral"][j] > 0:
         out.append((t["spectral"][j], f"groups with {size - 1} others labelled {name(analysis['labels'][j])}, "

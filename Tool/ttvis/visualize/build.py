@@ -3,6 +3,7 @@ metrics, each stage written atomically and skipped when already done, so a kille
 where it stopped (the trainers checkpoint every pass with their random state, so the resumed result
 equals an uninterrupted one). `force=True` starts again from nothing."""
 
+import contextlib
 import json
 import shutil
 import time
@@ -17,14 +18,16 @@ from ttvis.run.check import validate_run
 from ttvis.run.reader import Run
 from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
 from ttvis.visualize import boundary as boundary_mod
-from ttvis.visualize import territory
-from ttvis.visualize.evaluate import evaluate_store
+from ttvis.visualize import sampling, territory
+from ttvis.visualize.evaluate import evaluate_store, stored_boundary
 from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolve_device
 from ttvis.visualize.store import VisStore
 
 METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
+EXTENDABLE = ("timevis",)                # can add a run's new epochs to a finished build (extend_visualization)
+ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained
 PARAMETRIC = ("timevis", "dvi")          # fitted on training samples + boundary samples, then transform all
 EMBEDDING = ("umap", "aligned-umap", "tsne")  # embed every sample directly, no transform or inverse
 
@@ -82,7 +85,7 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         raise ValueError(f"grid must be an integer in [8, 4096], got {grid!r}")
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
-    validate_run(run_path)
+    validate_run(run_path, epochs=())  # dataset and head now; epochs below, once we know which are new
     run = run_path if isinstance(run_path, Run) else Run(run_path)
     if grid * grid * run.n_classes > MAX_TERRITORY_CELLS:
         raise ValueError(f"grid {grid} is too fine for {run.n_classes} classes: at most "
@@ -98,11 +101,15 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
     settings = {"method": method, "seed": seed, "epochs": epochs, "grid": grid,
                 "boundary_fraction": boundary_fraction if method in PARAMETRIC else None,
                 "params": json.loads(json.dumps(projector.get_params()))}
+    build_json = store.model_dir / "build.json"
+    begun = [] if force or not build_json.is_file() else json.loads(build_json.read_text()).get("epochs") or []
+    validate_run(run, epochs=[e for e in epochs if e not in begun])  # a begun build checked its epochs then
     if force and store.dir.exists():
         shutil.rmtree(store.dir)
-    build_json = store.model_dir / "build.json"
     if build_json.is_file():
         old = json.loads(build_json.read_text())
+        if _grown(old, settings) and method in EXTENDABLE and store.exists():
+            return extend_visualization(run, method, progress=progress, evaluate=evaluate)
         if old != settings:
             changed = sorted(k for k in settings if old.get(k) != settings[k])
             raise RunError(store.dir, f"was built with other settings ({', '.join(changed)}); "
@@ -112,93 +119,281 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())
 
-    started = time.perf_counter()
-    boundary, space = _boundary(run, method, epochs, store, boundary_fraction, seed, report)
-    projector = _fit(run, method, epochs, projector, boundary, store, report)
+    stage = Stages()
+    with stage("sampling"):
+        plan = _plan(run, method, epochs, projector, seed)
+    trained = plan["keyframes"] if plan else epochs
+    with stage("boundary samples"):
+        boundary, space = _boundary(run, method, trained, plan, store, boundary_fraction, seed, report)
+    with stage("fit"):
+        projector = _fit(run, method, epochs, projector, plan, boundary, store, report)
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())  # numba may have changed it during the fit
-    positions = _positions(run, method, epochs, projector, store, report)
-    extent = territory.shared_extent(positions.values())
-    store.write_extent(**extent)
+    with stage("positions"):
+        extent = territory.shared_extent(_positions(run, method, epochs, projector, store, report))
+        store.write_extent(**extent)
     painted = projector.has_inverse and run.has_head
     if painted:
-        _territories(run, epochs, projector, store, extent, grid, report)
-    build_seconds = time.perf_counter() - started
+        with stage("territories"):
+            _territories(run, epochs, projector, store, extent, grid, report)
+    build_seconds = stage.total()
     if evaluate:
         report(0.92, "computing quality metrics")
-        evaluate_store(run, store, projector=projector, boundary=boundary)
+        with stage("metrics"):
+            evaluate_store(run, store, projector=projector, boundary=boundary)
     params = {**settings, "has_territory": painted, "has_inverse": projector.has_inverse,
-              "boundary_space": space, "build_seconds": round(build_seconds, 3)}
+              "boundary_space": space, "build_seconds": round(build_seconds, 3), "sampled": _sampled(run, plan),
+              "stages": stage.done}
     store.write_params(params)
     report(1.0, "done")
     return store
 
 
 # -- stages -----------------------------------------------------------------------------------
-def _train_reps(run, e):
-    return np.asarray(run.representations(e), dtype=np.float32)[run.train_idx]
+class Stages:
+    """Wall time and the process's peak resident memory so far at the end of each stage, for
+    params.json (a resumed build times only what it redid)."""
+
+    def __init__(self):
+        self.done = {}
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        import resource
+
+        started = time.perf_counter()
+        yield
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        self.done[name] = {"seconds": round(time.perf_counter() - started, 3), "peak_rss_mb": round(peak, 1)}
+
+    def total(self):
+        return sum(v["seconds"] for v in self.done.values())
 
 
-def _boundary(run, method, epochs, store, fraction, seed, report):
+def _plan(run, method, epochs, projector, seed, previous=None, k=None):
+    """What a parametric method trains on: {"stats": {epoch: (mean, scale)}, "keyframes": [...],
+    "landmarks": {epoch: positions into run.train_idx}}; None for the other methods.
+
+    TimeVis trains on every epoch: keyframes with `landmarks` samples (and boundary samples), the other
+    epochs with a light share of together half of that (so each still learns its own embedding,
+    faithful encoder and decoder included). `previous`: the last epoch already built (incremental
+    builds), there to measure the change into the first new epoch and to tie the new ones to it."""
+    if method not in PARAMETRIC:
+        return None
+    chain = ([previous] if previous is not None else []) + list(epochs)
+    stats, change = sampling.epoch_change(run, chain, sampling.seeded_subset(run.train_idx, sampling.STATS_SAMPLE, seed))
+    stats = dict(zip(chain, stats))
+    k = k or getattr(projector, "keyframes", 0) or len(chain)
+    keys = [chain[i] for i in sampling.keyframes(change, min(k, len(chain)))]
+    size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
+    labels = run.labels[run.train_idx]
+    if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
+        same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
+        marks = {e: same for e in keys}
+    else:
+        light = [e for e in chain if e not in keys]
+        small = min(size, max(projector.n_neighbors + 2, size * len(keys) // (2 * max(1, len(light)))))
+        marks = {e: sampling.landmarks(labels, run.predictions(e)[run.train_idx], size if e in keys else small, seed)
+                 for e in chain}
+    return {"stats": {e: stats[e] for e in epochs}, "keyframes": [e for e in keys if e != previous],
+            "landmarks": marks}
+
+
+def _sampled(run, plan):
+    """What the fit saw, for params.json and the README's scale section."""
+    if plan is None:
+        return None
+    sizes = {e: len(v) for e, v in plan["landmarks"].items()}
+    light = [sizes[e] for e in sizes if e not in plan["keyframes"]]
+    return {"keyframes": plan["keyframes"], "landmarks_per_keyframe": max(sizes[e] for e in plan["keyframes"]),
+            "landmarks_per_other_epoch": min(light) if light else None, "training_samples": int(len(run.train_idx))}
+
+
+def _train_rows(run, e, plan):
+    """Training samples (landmarks) of epoch e, float32, from the memory-mapped file."""
+    idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
+    x = sampling.rows(run.representations(e), idx)
+    if not np.isfinite(x).all():
+        raise RunError(run.epoch_dir(e) / "representations.npy", "representations contain NaN or inf")
+    return x
+
+
+def _boundary(run, method, epochs, plan, store, fraction, seed, report):
+    """Boundary samples of the trained epochs, written once and read back lazily ({epoch: array})."""
     if method not in PARAMETRIC or fraction == 0:
         return None, None
-    n = max(1, int(round(fraction * len(run.train_idx))))
-    out, space = {}, None
+    space = None
     for i, e in enumerate(epochs):
         path = store.model_dir / "boundary" / f"epoch_{e}.npy"
         if path.is_file():
-            out[e] = np.load(path)
             continue
+        idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
+        n = max(1, int(round(fraction * len(idx))))
         report(0.05 * i / len(epochs), f"boundary samples, epoch {e}")
-        out[e], space = boundary_mod.boundary_samples(run, e, run.train_idx, n, seed=seed * 100003 + e)
-        atomic.write_npy(path, out[e])
+        B, space = boundary_mod.boundary_samples(run, e, idx, n, seed=seed * 100003 + e)
+        atomic.write_npy(path, B)
     if space is None:
         space = "input" if run.meta.get("model") and run.inputs() is not None else "representation"
-    return out, space
+    return stored_boundary(store), space
 
 
-def _fit(run, method, epochs, projector, boundary, store, report):
+def _fit(run, method, epochs, projector, plan, boundary, store, report):
     saved = store.model_dir / "projector"
     if (saved / "params.json").is_file():
         return Projector.load(saved)
+    work = store.model_dir / "train"
+    fit_progress = lambda f, m: report(0.05 + 0.75 * f, m)  # noqa: E731
     if method in EMBEDDING:
         X = {e: np.asarray(run.representations(e), dtype=np.float32) for e in epochs}
+        projector.fit(X, checkpoint_dir=work, progress=fit_progress)
+    elif method == "pca":  # one epoch at a time
+        projector.fit(sampling.Lazy(epochs, lambda e: _train_rows(run, e, None)), checkpoint_dir=work)
+    elif method == "dvi":  # one epoch at a time
+        X = sampling.Lazy(epochs, lambda e: _train_rows(run, e, plan))
+        projector.fit(X, heads=sampling.Lazy(epochs, run.head), boundary=boundary, checkpoint_dir=work,
+                      progress=fit_progress)
     else:
-        X = {e: _train_reps(run, e) for e in epochs}
-    heads = {e: run.head(e) for e in epochs} if method in PARAMETRIC else None
-    work = store.model_dir / "train"
-    projector.fit(X, heads=heads, boundary=boundary, checkpoint_dir=work,
-                  progress=lambda f, m: report(0.05 + 0.75 * f, m))
+        projector.fit({e: _train_rows(run, e, plan) for e in epochs}, heads={e: run.head(e) for e in epochs},
+                      boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"],
+                      keyframes=plan["keyframes"])
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
     return projector
 
 
 def _positions(run, method, epochs, projector, store, report):
-    out = {}
+    """Write every sample's position, one epoch at a time; returns each epoch's bounding box."""
+    boxes, done = [], set(store.epochs())
     for e in epochs:
-        if e in store.epochs():
-            out[e] = np.asarray(store.read_positions(e))
-            continue
-        if method in EMBEDDING:
+        if e in done:
+            Y = np.asarray(store.read_positions(e))
+        elif method in EMBEDDING:
             Y = projector.embeddings_[e]
+            store.write_positions(e, Y)
         else:
-            Y = projector.transform(np.asarray(run.representations(e), dtype=np.float32), epoch=e)
-        store.write_positions(e, Y)
-        out[e] = Y
+            Y = encode_all(projector, run.representations(e), e)
+            store.write_positions(e, Y)
+        boxes.append(np.stack([Y.min(0), Y.max(0)]))
     report(0.82, "positions written")
-    return out
+    return boxes
 
 
-def _territories(run, epochs, projector, store, extent, grid, report):
+def encode_all(projector, reps, epoch, batch=65536):
+    """Positions of every row of a (memory-mapped) representation array, read in batches."""
+    return np.concatenate([projector.transform(np.asarray(reps[s:s + batch], dtype=np.float32), epoch=epoch)
+                           for s in range(0, len(reps), batch)])
+
+
+def _territories(run, epochs, projector, store, extent, grid, report, redo=False):
     for i, e in enumerate(epochs):
-        if (store.epoch_dir(e) / "territory.png").is_file():
+        if (store.epoch_dir(e) / "territory.png").is_file() and not redo:
             continue
         report(0.82 + 0.1 * i / len(epochs), f"territory, epoch {e}")
         rgb, classes, margin = territory.paint(lambda Z, e=e: projector.decode_tensor(Z, e), run.head(e), extent,
                                                run.n_classes, width=grid,
                                                batch=max(1, min(65536, TERRITORY_BATCH_CELLS // run.n_classes)))
         store.write_territory(e, rgb, classes, margin)
+
+
+# -- incremental builds -------------------------------------------------------------------------
+def _grown(old, settings):
+    """Whether `settings` only add epochs after those of a build made with `old`."""
+    before, after = old.get("epochs") or [], settings["epochs"]
+    same = {k: v for k, v in old.items() if k != "epochs"} == {k: v for k, v in settings.items() if k != "epochs"}
+    return same and len(after) > len(before) and after[:len(before)] == before
+
+
+def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=True) -> VisStore:
+    """Add the epochs a run has gained since its visualization was built, without rebuilding it.
+
+    The new epochs are trained into the fitted model (keyframes and landmarks as in a full build, at
+    the build's keyframe rate) while samples of up to ANCHOR_EPOCHS earlier keyframes are pulled to
+    their stored positions. Earlier epochs' files are left as they were; how far the model now places
+    their samples from there is measured and reported in params.json ("extensions": drift, as a
+    fraction of the extent's diagonal). Cost per new epoch does not depend on how many came before.
+    The extent only grows if new positions leave it (then every territory is repainted, reported).
+    `run_path` may be an opened Run (the server's, confined to its data root)."""
+    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    store = VisStore(run.path, method)
+    report = progress or (lambda fraction, message: None)
+    if method not in EXTENDABLE:
+        raise RunError(store.dir, f"{method} cannot be extended; pass --force to rebuild it")
+    build_json = store.model_dir / "build.json"
+    if not (build_json.is_file() and store.exists()):
+        raise RunError(store.dir, f"{method} has no finished build to extend; run `ttvis train RUN --method {method}`")
+    settings, params = json.loads(build_json.read_text()), store.read_params()
+    built = settings["epochs"]
+    new = [e for e in run.epochs if e > built[-1]]
+    if not new:
+        return store
+    validate_run(run, epochs=new)
+    started = time.perf_counter()
+    projector = load_projector(run.path, method)
+    if resolve_device(projector.device) == "cpu":
+        torch.set_num_threads(cpu_threads())
+    drift, sampled = None, params.get("sampled") or {}
+    if not set(new) <= set(projector.epochs_):  # else a killed extension already saved its model
+        rate = len(sampled.get("keyframes") or built) / len(built)  # keyframes per epoch so far
+        drift, keys = _fit_more(run, store, projector, settings, new, 1 + max(1, round(rate * len(new))), report)
+        params["sampled"] = {**sampled, "keyframes": sampled.get("keyframes", []) + keys}
+    settings["epochs"] = built + new
+    atomic.write_json(build_json, settings)
+    extent = store.read_extent()
+    boxes = np.concatenate(_positions(run, method, new, projector, store, report))
+    repaint = bool((boxes[:, 0] < extent["x_min"]).any() or (boxes[:, 0] > extent["x_max"]).any()
+                   or (boxes[:, 1] < extent["y_min"]).any() or (boxes[:, 1] > extent["y_max"]).any())
+    if repaint:  # new positions left the shared extent: grow it, and every territory must follow
+        corners = np.array([[extent["x_min"], extent["y_min"]], [extent["x_max"], extent["y_max"]]])
+        extent = territory.shared_extent([boxes, corners])
+        store.write_extent(**extent)
+    if params.get("has_territory"):
+        _territories(run, settings["epochs"] if repaint else new, projector, store, extent, settings["grid"], report,
+                     redo=repaint)
+    if evaluate:
+        report(0.92, "computing quality metrics")
+        evaluate_store(run, store, projector=projector, boundary=stored_boundary(store), epochs=new)
+    extension = {"epochs": new, "seconds": round(time.perf_counter() - started, 3), "repainted": repaint}
+    if drift is not None:
+        extension["drift"] = drift
+    params.update(epochs=settings["epochs"], extensions=params.get("extensions", []) + [extension])
+    store.write_params(params)
+    report(1.0, "done")
+    return store
+
+
+def _fit_more(run, store, projector, settings, new, k, report):
+    """Train the new epochs into the projector (k keyframes, counting the last built epoch) and save
+    it; returns the drift of earlier epochs and the new keyframes."""
+    seed, built = settings["seed"], settings["epochs"]
+    plan = _plan(run, "timevis", new, projector, seed, previous=built[-1], k=k)
+    bridge = built[-1]  # the last built epoch (always a keyframe) ties the new ones to the old layout
+    trained = [bridge] + new
+    boundary, _ = _boundary(run, "timevis", plan["keyframes"], plan, store, settings["boundary_fraction"], seed,
+                            report)
+    old_keys = [e for e in projector.keyframes_ if e <= bridge]
+    held = [old_keys[i] for i in np.unique(np.round(np.linspace(0, len(old_keys) - 1, ANCHOR_EPOCHS)).astype(int))]
+    anchors = _samples_of(run, store, held, sampling.seeded_subset(run.train_idx, ANCHOR_SAMPLES, seed + 7))
+    check = _samples_of(run, store, held, sampling.seeded_subset(run.train_idx, ANCHOR_SAMPLES, seed + 11))
+    projector.add_epochs(plan["stats"])
+    X = {e: _train_rows(run, e, plan) for e in trained}
+    work = store.model_dir / "extend"
+    projector.fit_more(X, heads={e: run.head(e) for e in trained}, keyframes=plan["keyframes"], boundary=boundary,
+                       anchors=anchors,
+                       checkpoint_dir=work, progress=lambda f, m: report(0.05 + 0.75 * f, m))
+    extent = store.read_extent()
+    diagonal = float(np.hypot(extent["x_max"] - extent["x_min"], extent["y_max"] - extent["y_min"]))
+    Z = np.concatenate([projector.transform(check[0][check[1] == e], epoch=e) for e in held])
+    drift = float(np.linalg.norm(Z - check[2], axis=1).mean() / diagonal)
+    projector.save(store.model_dir / "projector")
+    shutil.rmtree(work, ignore_errors=True)
+    return round(drift, 5), plan["keyframes"]
+
+
+def _samples_of(run, store, epochs, idx):
+    """(representations, epochs, stored positions) of samples idx in each of `epochs`, stacked."""
+    X = np.concatenate([sampling.rows(run.representations(e), idx) for e in epochs])
+    Y = np.concatenate([sampling.rows(store.read_positions(e), idx) for e in epochs])
+    return X, np.repeat(np.asarray(epochs), len(idx)), Y
 
 
 def load_projector(run_path, method):

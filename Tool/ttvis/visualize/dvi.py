@@ -31,10 +31,11 @@ class DVI(ParametricProjector):
         T = len(self.epochs_)
         for i, e in enumerate(self.epochs_):
             done = checkpoint_dir / f"model_epoch_{e}.pt" if checkpoint_dir is not None else None
+            x = X[e]  # read once: X may stream epochs from disk
             Bt = None if boundary is None or boundary.get(e) is None else np.asarray(boundary[e], np.float32)
-            rows, cols, w, sknn = self._epoch_graph(X[e], Bt, self.seed + i)
+            rows, cols, w, sknn = self._epoch_graph(x, Bt, self.seed + i)
             npr = float(_shared_ids(prev_knn, sknn).mean()) if prev_knn is not None else 0.0
-            mean, scale = self._stats(X[e])
+            mean, scale = self._stats(x)
             torch.manual_seed(self.seed + i)
             model = VisModel(self.dim_, self.hidden)
             if prev_model is not None:
@@ -51,7 +52,7 @@ class DVI(ParametricProjector):
                     anchor = {k: v.detach().clone() for k, v in prev_model.named_parameters()}
                     weight = self.temporal_penalty * npr
                     penalty = lambda m, anchor=anchor, weight=weight: losses.parameter_drift(m, anchor, weight)  # noqa: E731
-                nodes = X[e] if Bt is None else np.concatenate([X[e], Bt])
+                nodes = x if Bt is None else np.concatenate([x, Bt])
                 trainer = self._trainer(model, nodes, np.zeros(len(nodes), np.int64), rows, cols, w,
                                         None if heads is None else [heads[e]], self.seed + i, penalty=penalty)
 

@@ -5,7 +5,11 @@ import numpy as np
 import torch
 
 from ttvis import atomic
+from ttvis.search.trajectory import path_epochs
 from ttvis.visualize import metrics as M
+from ttvis.visualize import sampling as S
+
+REFERENCE_EPOCHS = 20  # temporal ranking compares each epoch with at most this many (all of a shorter run)
 
 SUMMARY_KEYS = ("nn15_train", "nn15_test", "ppr_train", "ppr_test", "boundary15_train", "boundary15_test",
                 "trust_train", "trust_test", "temporal_train", "temporal_test", "top5_train", "top5_test")
@@ -15,48 +19,59 @@ def _round(x):
     return None if x is None else round(float(x), 4)
 
 
-def evaluate_store(run, store, *, projector=None, boundary=None):
-    """Compute every metric for every built epoch of `store` and write epoch and run-level metrics."""
+def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
+    """Compute every metric for the built epochs of `store` (or just `epochs`) and write epoch and
+    run-level metrics.
+
+    Each split is measured on a fixed seeded sample of at most METRIC_SAMPLE samples, and temporal
+    ranking against at most REFERENCE_EPOCHS evenly spaced epochs, so memory and time per epoch do not
+    grow with the run: epochs stream from the memory-mapped files one at a time."""
     if projector is None:
         from ttvis.visualize.build import load_projector
 
         projector = load_projector(run.path, store.method)
-    epochs = store.epochs()
-    splits = {"train": run.train_idx, "test": run.test_idx}
-    highs = {e: np.asarray(run.representations(e), dtype=np.float32) for e in epochs}
-    lows = {e: np.asarray(store.read_positions(e), dtype=np.float32) for e in epochs}
-    temporal = {}
-    for split, idx in splits.items():
-        temporal[split] = M.temporal_ranking([highs[e][idx] for e in epochs], [lows[e][idx] for e in epochs])
-    per_epoch = {}
+    built = store.epochs()
+    epochs = built if epochs is None else [e for e in built if e in set(epochs)]
+    refs = path_epochs(built, REFERENCE_EPOCHS)
+    samples = {"train": S.seeded_subset(run.train_idx, S.METRIC_SAMPLE, 0),
+               "test": S.seeded_subset(run.test_idx, S.METRIC_SAMPLE, 1)}
+    every = np.concatenate(list(samples.values()))
+    ref_high = {e: S.rows(run.representations(e), every).astype(np.float16) for e in refs}  # half the memory
+    ref_low = {e: S.rows(store.read_positions(e), every) for e in refs}
     for t, e in enumerate(epochs):
-        R, Y = highs[e], lows[e]
+        R, Y = S.rows(run.representations(e), every), S.rows(store.read_positions(e), every)
         decoded_pred = None
         if projector.has_inverse and run.has_head:
             with torch.no_grad():
-                head = run.head(e)
-                dec = projector.decode_tensor(torch.tensor(Y), e)
-                decoded_pred = head.to(dec.device)(dec).argmax(1).cpu().numpy()
-        original_pred = run.predictions(e)
+                dec = projector.decode_tensor(torch.from_numpy(Y), e)
+                decoded_pred = run.head(e).to(dec.device)(dec).argmax(1).cpu().numpy()
+        original_pred = run.predictions(e)[every]
         B = None if boundary is None else boundary.get(e)
         YB = projector.transform(B, epoch=e) if B is not None and len(B) and projector.has_transform else None
-        doc = {}
-        for split, idx in splits.items():
+        others = [r for r in refs if r != e]
+        doc, at = {}, 0
+        for split, idx in samples.items():
+            part = slice(at, at + len(idx))
+            at += len(idx)
             if len(idx) < 3:
                 doc[split] = None
                 continue
+            ranking, top = M.temporal_ranking_against(R[part], Y[part], [ref_high[r][part] for r in others],
+                                                      [ref_low[r][part] for r in others])
             doc[split] = {
                 "n": int(len(idx)),
-                "nn": M.nn_preservation(R[idx], Y[idx]),
-                "boundary": M.boundary_preservation(R[idx], Y[idx], B, YB) if YB is not None else None,
-                "ppr": M.ppr(original_pred[idx], decoded_pred[idx]) if decoded_pred is not None else None,
-                "trustworthiness": M.trustworthiness(R[idx], Y[idx]),
-                "temporal_ranking": temporal[split][0][t],
-                "temporal_top5": temporal[split][1][t],
+                "n_total": int(len(run.train_idx if split == "train" else run.test_idx)),
+                "nn": M.nn_preservation(R[part], Y[part]),
+                "boundary": M.boundary_preservation(R[part], Y[part], B, YB) if YB is not None else None,
+                "ppr": M.ppr(original_pred[part], decoded_pred[part]) if decoded_pred is not None else None,
+                "trustworthiness": M.trustworthiness(R[part], Y[part]),
+                "temporal_ranking": ranking,
+                "temporal_top5": top,
             }
         store.write_epoch_metrics(e, doc)
-        per_epoch[str(e)] = doc
-    summary = summarise(per_epoch, epochs)
+    per_epoch = {str(e): store.read_epoch_metrics(e) for e in built}
+    summary = summarise(per_epoch, built)
+    summary.update({f"sample_{split}": int(len(idx)) for split, idx in samples.items()})  # what was measured
     store.write_metrics({"epochs": per_epoch, "summary": summary})
     return {"epochs": per_epoch, "summary": summary}
 
@@ -68,7 +83,7 @@ def summarise(per_epoch, epochs):
     last = per_epoch[str(epochs[-1])]
     out = {"last_epoch": epochs[-1]}
     for split in ("train", "test"):
-        d = last.get(split)
+        d = (last or {}).get(split)
         if not d:
             continue
         out[f"nn15_{split}"] = _round(d["nn"]["15"]["count"])
@@ -105,14 +120,14 @@ def compare(run_path):
 
 
 def stored_boundary(store):
-    """Boundary samples a parametric build kept, {epoch: array}, or None."""
+    """Boundary samples a parametric build kept, {epoch: array} read when asked for, or None."""
+    from ttvis.visualize.sampling import Lazy
+
     folder = store.model_dir / "boundary"
     if not folder.is_dir():
         return None
-    out = {}
-    for p in folder.glob("epoch_*.npy"):
-        out[int(p.stem.split("_")[1])] = np.load(p)
-    return out or None
+    epochs = sorted(int(p.stem.split("_")[1]) for p in folder.glob("epoch_*.npy"))
+    return Lazy(epochs, lambda e: np.load(folder / f"epoch_{e}.npy")) if epochs else None
 
 
 COLUMNS = [("epochs", "epochs", "{:d}"), ("build s", "build_seconds", "{:.1f}"),

@@ -37,6 +37,11 @@ def prediction_preservation(logits_hat, target_probs):
             + F.nll_loss(logq, target_probs.argmax(1)))
 
 
+def anchor(z, target):
+    """Mean squared distance of encodings from where they were (incremental builds)."""
+    return (z - target).pow(2).sum(1).mean()
+
+
 def parameter_drift(model, previous, weight):
     """DVI's temporal term: weight * ||W_t - W_{t-1}||^2 over the trainable parameters."""
     if previous is None or weight == 0:

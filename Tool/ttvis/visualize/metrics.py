@@ -70,29 +70,33 @@ def _ranks(a):
 
 
 def temporal_ranking(highs, lows, top=5):
-    """Per epoch index t: mean over samples of the Spearman correlation between the rankings of the
-    other epochs by the sample's distance to itself in high-D and in 2D, and the top-`top` overlap.
+    """Per epoch index t: temporal_ranking_against all the other epochs.
 
     highs: list over epochs of (n, D); lows: list of (n, 2). Returns (spearman[T], top_overlap[T]).
     """
     T = len(highs)
-    if T < 3:
-        return [None] * T, [None] * T
-    H = np.stack([np.asarray(h, np.float32) for h in highs], 1)  # (n, T, D)
-    L = np.stack([np.asarray(l, np.float32) for l in lows], 1)
-    top = min(top, T - 1)
-    sp, ov = [], []
-    for t in range(T):
-        others = [s for s in range(T) if s != t]
-        dh = np.linalg.norm(H[:, others] - H[:, t:t + 1], axis=2)
-        dl = np.linalg.norm(L[:, others] - L[:, t:t + 1], axis=2)
-        rh, rl = _ranks(dh), _ranks(dl)
-        rh -= rh.mean(1, keepdims=True)
-        rl -= rl.mean(1, keepdims=True)
-        den = np.sqrt((rh ** 2).sum(1) * (rl ** 2).sum(1))
-        rho = np.where(den > 0, (rh * rl).sum(1) / np.where(den > 0, den, 1), 0.0)
-        sp.append(float(rho.mean()))
-        th = np.argsort(dh, 1, kind="stable")[:, :top]
-        tl = np.argsort(dl, 1, kind="stable")[:, :top]
-        ov.append(float(_overlap(th, tl).mean() / top))
-    return sp, ov
+    out = [temporal_ranking_against(highs[t], lows[t], highs[:t] + highs[t + 1:], lows[:t] + lows[t + 1:], top)
+           for t in range(T)]
+    return [o[0] for o in out], [o[1] for o in out]
+
+
+def temporal_ranking_against(high, low, ref_highs, ref_lows, top=5):
+    """Mean over samples of the Spearman correlation between the rankings of the reference epochs by
+    the sample's distance to itself in high-D and in 2D, and the overlap of the `top` nearest.
+
+    high (n, D) and low (n, 2): one epoch; ref_highs / ref_lows: lists of the same for other epochs.
+    (None, None) with fewer than 2 references."""
+    if len(ref_highs) < 2:
+        return None, None
+    high, low = np.asarray(high, np.float32), np.asarray(low, np.float32)
+    dh = np.stack([np.linalg.norm(np.asarray(r, np.float32) - high, axis=1) for r in ref_highs], 1)
+    dl = np.stack([np.linalg.norm(np.asarray(r, np.float32) - low, axis=1) for r in ref_lows], 1)
+    top = min(top, dh.shape[1])
+    rh, rl = _ranks(dh), _ranks(dl)
+    rh -= rh.mean(1, keepdims=True)
+    rl -= rl.mean(1, keepdims=True)
+    den = np.sqrt((rh ** 2).sum(1) * (rl ** 2).sum(1))
+    rho = np.where(den > 0, (rh * rl).sum(1) / np.where(den > 0, den, 1), 0.0)
+    th = np.argsort(dh, 1, kind="stable")[:, :top]
+    tl = np.argsort(dl, 1, kind="stable")[:, :top]
+    return float(rho.mean()), float(_overlap(th, tl).mean() / top)

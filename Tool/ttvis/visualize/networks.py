@@ -31,13 +31,15 @@ class VisModel(nn.Module):
         self.encoder = mlp([self.dim + self.epoch_dim, *hidden, 2])
         self.decoder = mlp([2 + self.epoch_dim, *hidden[::-1], self.dim])
         self.epoch_embedding = nn.Embedding(n_epochs, self.epoch_dim) if self.epoch_dim else None
+        if self.epoch_dim:  # epoch e's embedding is mix[e] @ rows: interpolation between keyframes' rows
+            self.register_buffer("mix", torch.eye(n_epochs))
         self.register_buffer("mean", torch.zeros(n_epochs, self.dim))
         self.register_buffer("scale", torch.ones(n_epochs))
 
     def _with_epoch(self, h, e):
         if self.epoch_embedding is None:
             return h
-        return torch.cat([h, self.epoch_embedding(e)], dim=1)
+        return torch.cat([h, self.mix[e] @ self.epoch_embedding.weight], dim=1)
 
     def normalise(self, x, e):
         return (x - self.mean[e]) / self.scale[e, None]

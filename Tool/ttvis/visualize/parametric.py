@@ -21,6 +21,7 @@ COMMON_DEFAULTS = {
     "weight_decay": 1e-5,
     "batch_size": 2048,           # edges per step
     "samples_per_node": 3,        # edges sampled per graph node in one pass
+    "landmarks": 5000,            # at most this many training samples of a trained epoch (0: all; sampling.py)
     "min_steps_per_pass": 40,     # ... but at least this many batches (small graphs still converge)
     "max_passes": 10,
     "patience": 2,                # early stop: passes without relative improvement >= tolerance
@@ -47,6 +48,7 @@ class ParametricProjector(Projector):
         self._check_int("batch_size", 16)
         self._check_float("samples_per_node", 0.0, low_open=True)
         self._check_int("min_steps_per_pass", 1)
+        self._check_int("landmarks", 0)
         self._check_int("max_passes", 1)
         self._check_int("patience", 1)
         self._check_float("tolerance", 0.0, 1.0)
@@ -87,16 +89,16 @@ class ParametricProjector(Projector):
         scale = float(np.sqrt(((X - mean) ** 2).mean())) or 1.0  # per-entry RMS: predicting the mean costs 1
         return mean.astype(np.float32), scale
 
-    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None):
+    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None):
         targets = head_probabilities(heads, nodes, E) if heads is not None and self.prediction_weight else None
         a, b = self._ab()
-        return EdgeTrainer(model, nodes, E, rows, cols, w, a=a, b=b, lr=self.lr, weight_decay=self.weight_decay,
+        return EdgeTrainer(model, nodes, E, rows, cols, w, a=a, b=b, lr=lr or self.lr, weight_decay=self.weight_decay,
                            batch_size=self.batch_size, pass_size=max(int(self.samples_per_node * len(nodes)),
                                                                  self.min_steps_per_pass * self.batch_size),
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,
                            negative_rate=self.negative_rate, reconstruction_weight=self.reconstruction_weight,
                            prediction_weight=self.prediction_weight, targets=targets, heads=heads,
-                           penalty=penalty, seed=seed, device=resolve_device(self.device))
+                           penalty=penalty, anchors=anchors, seed=seed, device=resolve_device(self.device))
 
     # -- transform through a model ---------------------------------------------------------
     def _model_for(self, i):
@@ -135,10 +137,11 @@ def save_npz(path, **arrays):
     atomic.write_bytes(path, buf.getvalue())
 
 
-def heads_list(heads, epochs):
+def heads_by_row(heads, epochs, trained):
+    """{model row: head} for the `trained` epochs among the model's `epochs` (None without heads)."""
     if heads is None:
         return None
-    missing = [e for e in epochs if e not in heads]
+    missing = [e for e in trained if e not in heads]
     if missing:
         raise ValueError(f"heads lacks epochs {missing}")
-    return [heads[e] for e in epochs]
+    return {epochs.index(e): heads[e] for e in trained}

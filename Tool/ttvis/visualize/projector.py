@@ -74,6 +74,10 @@ class Projector:
 
     @staticmethod
     def _check_data(X):
+        from ttvis.visualize.sampling import Lazy
+
+        if isinstance(X, Lazy) and len(X):  # streamed epochs: checked as the fit reads them
+            return X
         if not isinstance(X, dict) or not X:
             raise ValueError("X must be a non-empty dict {epoch: array (n, D)}")
         out, dim = {}, None
@@ -90,13 +94,14 @@ class Projector:
         return out
 
     # -- public API -----------------------------------------------------------------------
-    def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None):
-        """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)}."""
+    def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None, **sampled):
+        """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)}.
+        sampled: what a projector that trains on samples needs besides (TimeVis: stats, keyframes)."""
         self._validate_params()
         X = self._check_data(X)
-        self.epochs_ = list(X)
-        self.dim_ = next(iter(X.values())).shape[1]
-        self._fit(X, heads=heads, boundary=boundary,
+        self.epochs_ = sorted(X)
+        self.dim_ = int(X[self.epochs_[0]].shape[1])
+        self._fit(X, heads=heads, boundary=boundary, **sampled,
                   checkpoint_dir=Path(checkpoint_dir) if checkpoint_dir is not None else None,
                   progress=progress)
         return self

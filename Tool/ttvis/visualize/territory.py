@@ -37,7 +37,7 @@ def colour(classes, margin, n_classes):
     return np.round(255.0 - strength * (255.0 - base)).astype(np.uint8)
 
 
-def paint(decode, head, extent, n_classes, width=GRID, height=None, batch=65536):
+def paint(decode, head, extent, n_classes, width=GRID, height=None, batch=8192):
     """decode(Z tensor (n,2)) -> representations tensor; head: reps -> logits.
 
     Returns rgb (H, W, 3) uint8, classes (H, W) int64, margin (H, W) float32.

@@ -2,13 +2,20 @@
 spatial edges inside each epoch (UMAP's fuzzy simplicial set over samples + boundary samples) and
 temporal edges joining each sample to itself in the next epoch, weighted by how much of its kNN set
 survives. Unlike the original, both halves also see a learned epoch embedding, so each epoch keeps
-its own inverse map while positions stay comparable across epochs."""
+its own inverse map while positions stay comparable across epochs.
+
+Large runs train on keyframe epochs only (sampling.py); `add_epochs` then gives every other epoch an
+embedding interpolated between its neighbouring keyframes, and `fit_more` trains new epochs into a
+fitted model while anchors hold earlier epochs where they were (incremental builds)."""
+
+import time
 
 import numpy as np
 import torch
 
 from ttvis.visualize import graph as G
-from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector, heads_list, save_npz
+from ttvis.visualize.networks import VisModel
+from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector, heads_by_row, save_npz
 from ttvis.visualize.projector import register
 
 
@@ -24,7 +31,10 @@ class TimeVis(ParametricProjector):
                 "samples_per_node": 2,
                 "epoch_dim": 8,            # size of the learned epoch embedding (0: plain TimeVis)
                 "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones
-                "subset": False}           # k-center greedy subset of each epoch's samples in the graph
+                "subset": False,           # k-center greedy subset of each epoch's samples in the graph
+                "keyframes": 20,           # at most this many epochs are trained on (0: all)
+                "anchor_weight": 1000.0,   # incremental builds: pull of earlier epochs' stored positions
+                "extend_lr": 1e-3}         # incremental builds: learning rate (fine-tuning a fitted model)
 
     def _validate_params(self):
         super()._validate_params()
@@ -32,6 +42,9 @@ class TimeVis(ParametricProjector):
         self._check_float("temporal_weight", 0.0)
         if not isinstance(self.subset, bool):
             raise ValueError(f"subset must be true or false, got {self.subset!r}")
+        self._check_int("keyframes", 0)
+        self._check_float("anchor_weight", 0.0)
+        self._check_float("extend_lr", 0.0, 1.0, low_open=True)
 
     def _build_graph(self, X, boundary, checkpoint_dir):
         path = checkpoint_dir / "graph.npz" if checkpoint_dir is not None else None
@@ -40,7 +53,8 @@ class TimeVis(ParametricProjector):
                 return {k: f[k] for k in f.files}
         rows, cols, ws, E, sample_ids, node_src = [], [], [], [], [], []
         offset, prev = 0, None
-        for i, e in enumerate(self.epochs_):
+        for e in sorted(X):
+            i = self.epochs_.index(e)
             keep = (G.kcenter_greedy(X[e], seed=self.seed + i) if self.subset else np.arange(len(X[e])))
             Bt = None if boundary is None or boundary.get(e) is None else np.asarray(boundary[e], np.float32)
             r, c, w, sknn = self._epoch_graph(X[e][keep], Bt, self.seed + i)
@@ -73,34 +87,106 @@ class TimeVis(ParametricProjector):
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
-    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress):
+    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None):
+        stats = [stats[e] if stats is not None else self._stats(X[e]) for e in self.epochs_]
+        torch.manual_seed(self.seed)
+        self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
+        self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
+        self._set_mix()
+        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress)
+
+    def fit_more(self, X, *, heads, keyframes, boundary=None, anchors=None, checkpoint_dir=None, progress=None):
+        """Train epochs X ({epoch: (n, D)}, all among epochs_, e.g. after add_epochs) into the fitted
+        model, `keyframes` among them getting embeddings of their own. anchors = (X (m, D), epochs (m,),
+        positions (m, 2)): points of earlier epochs pulled towards the positions they had, so that what
+        was built before stays where it was."""
+        X = self._check_data(X)
+        self.keyframes_ = sorted(set(self.keyframes_) | set(keyframes))
+        self._set_mix()
+        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors)
+        return self
+
+    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None):
         if checkpoint_dir is not None:
             checkpoint_dir.mkdir(parents=True, exist_ok=True)
         if progress:
             progress(0.0, "building the neighbourhood graph")
+        started = time.perf_counter()
         g = self._build_graph(X, boundary, checkpoint_dir)
         nodes = _gather_nodes(g["node_src"], self.epochs_, X, boundary)
-        stats = [self._stats(X[e]) for e in self.epochs_]
-        torch.manual_seed(self.seed)
-        model = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
-        trainer = self._trainer(model, nodes, g["E"], g["rows"], g["cols"], g["weights"],
-                                heads_list(heads, self.epochs_), self.seed)
+        graph_seconds = round(time.perf_counter() - started, 3)
+        if anchors is not None:
+            anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
+                       self.anchor_weight)
+        trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
+                                heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
+                                lr=self.extend_lr if anchors is not None else None)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
-        self.history_ = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
+        history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
         self.model_ = trainer.model.eval()
-        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"]))}
+        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"])), "seconds": graph_seconds}
+        return history
+
+    def add_epochs(self, stats):
+        """Serve more epochs: stats {epoch: (mean (D,), scale)} standardise each; until they are
+        trained (fit_more), their embedding is the nearest keyframe's."""
+        new = sorted(set(int(e) for e in stats) - set(self.epochs_))
+        if not new:
+            return self
+        epochs = sorted(self.epochs_ + new)
+        device = self.model_.mean.device
+        old = self.model_.cpu()
+        model = VisModel(self.dim_, self.hidden, n_epochs=len(epochs), epoch_dim=self.epoch_dim)
+        keep = {k: v for k, v in old.state_dict().items()
+                if not k.startswith(("mean", "scale", "epoch_embedding", "mix"))}
+        model.load_state_dict(keep, strict=False)
+        src = torch.as_tensor([self.epochs_.index(e) if e in self.epochs_ else -1 for e in epochs])
+        with torch.no_grad():
+            have = src >= 0
+            model.mean[have], model.scale[have] = old.mean[src[have]], old.scale[src[have]]
+            for j, e in enumerate(epochs):
+                if e in stats and e not in self.epochs_:
+                    model.mean[j] = torch.as_tensor(np.asarray(stats[e][0], np.float32))
+                    model.scale[j] = float(stats[e][1])
+            if self.epoch_dim:  # new epochs start from the last keyframe's row
+                last = old.epoch_embedding.weight[self.epochs_.index(max(self.keyframes_))]
+                model.epoch_embedding.weight[:] = last
+                model.epoch_embedding.weight[have] = old.epoch_embedding.weight[src[have]]
+        self.model_, self.epochs_ = model.to(device).eval(), epochs
+        self._set_mix()
+        return self
+
+    def _set_mix(self):
+        """The epoch embedding as a continuous function of time: keyframes have their own rows, every
+        other epoch the linear interpolation of the keyframes around it (the nearest beyond either end),
+        so training on any epoch moves the keyframes' rows and positions change smoothly over time."""
+        if not self.epoch_dim:
+            return
+        key = sorted(self.keyframes_)
+        row = {e: j for j, e in enumerate(self.epochs_)}
+        mix = torch.zeros(len(self.epochs_), len(self.epochs_))
+        for j, e in enumerate(self.epochs_):
+            hi = int(np.searchsorted(key, e))
+            if hi == len(key) or hi == 0 or key[hi] == e:  # a keyframe, or beyond the ends: that keyframe
+                mix[j, row[key[min(hi, len(key) - 1)]]] = 1.0
+                continue
+            a, b = key[hi - 1], key[hi]
+            mix[j, row[a]], mix[j, row[b]] = (b - e) / (b - a), (e - a) / (b - a)
+        self.model_.mix.copy_(mix)
 
     def _model_for(self, i):
         return self.model_, i
 
     def _state(self):
-        return self.model_.state_dict(), {"history": self.history_, "graph_size": self.graph_size_}
+        return self.model_.state_dict(), {"history": self.history_, "graph_size": self.graph_size_,
+                                          "keyframes": self.keyframes_}
 
     def _load_state(self, state, meta):
-        from ttvis.visualize.networks import VisModel
-
         self.model_ = VisModel(self.dim_, self.hidden, n_epochs=len(self.epochs_), epoch_dim=self.epoch_dim)
+        self.keyframes_ = [int(e) for e in meta.get("keyframes", self.epochs_)]
+        if self.epoch_dim and "mix" not in state:  # saved before embeddings were interpolated: each its own
+            state = {**state, "mix": torch.eye(len(self.epochs_))}
         self.model_.load_state_dict(state)
         self.model_.eval()
         self.history_, self.graph_size_ = meta.get("history", []), meta.get("graph_size", {})
@@ -115,7 +201,8 @@ def _shared_ids(a, b):
 def _gather_nodes(node_src, epochs, X, boundary):
     """Node features from (epoch index, row, is_boundary) triples."""
     out = np.empty((len(node_src), next(iter(X.values())).shape[1]), np.float32)
-    for i, e in enumerate(epochs):
+    for e in X:
+        i = epochs.index(e)
         for is_b, src in ((0, X[e]), (1, None if boundary is None else boundary.get(e))):
             m = (node_src[:, 0] == i) & (node_src[:, 2] == is_b)
             if m.any():

@@ -17,12 +17,14 @@ class EdgeTrainer:
     """Trains `model` on nodes X (M, D) of epochs E (M,) joined by directed weighted edges.
 
     targets (M, C) are the heads' softmax outputs for the prediction-preservation term (None: off);
-    heads[i] is the head of epoch index i. penalty(model) adds a term (DVI's parameter drift).
+    heads[i] is the head of epoch index i ({index: head} or a list). penalty(model) adds a term (DVI's
+    parameter drift). anchors = (X (A, D), E (A,), Y (A, 2), weight): points whose encoding is pulled
+    towards Y (incremental builds keep earlier epochs in place), a batch of them at every step.
     """
 
     def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
                  max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
-                 targets=None, heads=None, penalty=None, seed=0, device="cpu"):
+                 targets=None, heads=None, penalty=None, anchors=None, seed=0, device="cpu"):
         self.model = model.to(device)
         self.device = device
         self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -37,8 +39,17 @@ class EdgeTrainer:
         self.negative_rate = int(negative_rate)
         self.rw, self.pw = float(reconstruction_weight), float(prediction_weight)
         self.targets = None if targets is None else torch.as_tensor(targets, dtype=torch.float32, device=device)
-        self.heads = [h.to(device).eval().requires_grad_(False) for h in heads] if heads is not None else None
+        if heads is not None and not isinstance(heads, dict):
+            heads = dict(enumerate(heads))
+        self.heads = {i: h.to(device).eval().requires_grad_(False) for i, h in heads.items()} if heads else None
         self.penalty = penalty
+        self.anchors = None
+        if anchors is not None:
+            ax, ae, ay, aw = anchors
+            ay = torch.as_tensor(ay, dtype=torch.float32, device=device)
+            span = float((ay.max(0).values - ay.min(0).values).norm()) or 1.0  # pull in units of the layout's size
+            self.anchors = (torch.as_tensor(ax, dtype=torch.float32, device=device),
+                            torch.as_tensor(ae, dtype=torch.long, device=device), ay / span, float(aw), span)
         self.opt = torch.optim.Adam(self.model.parameters(), lr=lr, weight_decay=weight_decay)
         self.gen = torch.Generator(device="cpu").manual_seed(int(seed))
         self.history = []
@@ -126,11 +137,15 @@ class EdgeTrainer:
                 loss = loss + self.pw * losses.prediction_preservation(self._logits(xhat, eh), self.targets[h])
         if self.penalty is not None:
             loss = loss + self.penalty(m)
+        if self.anchors is not None:
+            ax, ae, ay, aw, span = self.anchors
+            j = torch.randint(0, len(ax), (len(h),), generator=self.gen).to(self.device)
+            loss = loss + aw * losses.anchor(m.encode(ax[j], ae[j]) / span, ay[j])
         return loss
 
     def _logits(self, x, e):
         if len(self.heads) == 1:
-            return self.heads[0](x)
+            return next(iter(self.heads.values()))(x)
         out = None
         for i in torch.unique(e).tolist():
             mask = e == i
@@ -142,7 +157,7 @@ class EdgeTrainer:
 
 
 def head_probabilities(heads, X, E, batch=65536):
-    """Softmax of each node's own epoch head: (M, C) float32."""
+    """Softmax of each node's own epoch head (heads[epoch index]): (M, C) float32."""
     X = torch.as_tensor(X, dtype=torch.float32)
     E = np.asarray(E)
     out = None

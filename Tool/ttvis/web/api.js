@@ -87,6 +87,12 @@ export const follow = (run, on, method) => getJSON(`${runPath(run)}/follow`, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ follow: on, method }),
 });
 export const suspicious = (run, k) => getJSON(`${runPath(run)}/suspicious?k=${k}`);
+/** A person's marks on samples: {marks: {index: {mark, label?}}}; set one (a JSON body) or clear it. */
+export const marks = (run) => getJSON(`${runPath(run)}/marks`);
+export const setMark = (run, i, mark) => getJSON(`${runPath(run)}/marks/${i}`, {
+  method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(mark),
+});
+export const clearMark = (run, i) => getJSON(`${runPath(run)}/marks/${i}`, { method: 'DELETE' });
 
 /** Similarity search; params: {sample, epoch, k, space, split?, label?, prediction?}. */
 export function search(run, params) {

@@ -9,6 +9,7 @@ import { Session, nearest, landingRun } from './session.js';
 import { createPlayback } from './playback.js';
 import { createGalleries } from './galleries.js';
 import { createBuilds } from './builds.js';
+import { createMarks } from './marks.js';
 import { createLive } from './live.js';
 import { installHook } from './hook.js';
 import { visibleMask, dotColors, legendCounts } from './colors.js';
@@ -47,6 +48,7 @@ const hook = installHook({
   idle: () => loads.pending === 0 && !!store.get().frame && store.get().frame.key === frameKey(store.get()),
 });
 const galleries = createGalleries({ store, session, centerOn });
+const marks = createMarks({ store, session, galleries });
 const builds = createBuilds({ store, session, onBuilt: (name, m) => openRun(name, m) });
 const live = createLive({
   store, session, goTo: playback.goTo,
@@ -98,7 +100,7 @@ async function openRun(name, prefer) {
   if (!method) notices.push(`No visualization of "${name}" yet: choose a method under Build and press Build.`);
   store.set({
     info: opened, run: name, method, epoch: method ? nearest(session.methodEpochs(method), s.epoch) : null,
-    sel: s.sel < opened.labels.length ? s.sel : -1, frame: null, trails: null, timeline: null,
+    sel: s.sel < opened.labels.length ? s.sel : -1, frame: null, trails: null, timeline: null, marks: null,
     notice: notices.length ? { text: notices.join(' · '), kind: 'info' } : null,
   });
   builds.fill();
@@ -107,6 +109,7 @@ async function openRun(name, prefer) {
   if (store.get().follow) live.follow(true).catch(fail);
   if (!method) $('build-section').open = true;
   session.timeline().then((t) => { if (info() === opened) store.set({ timeline: t }); }).catch(() => {});
+  marks.load().catch(fail);
   if (!method) { ensureScenes(1); requestFrame(); }
 }
 
@@ -223,7 +226,8 @@ async function renderSamplePanel(s) {
     const smp = await session.sample(s.sel);
     if (t !== sampleToken) return;
     renderSample($('sample-panel'), smp, {
-      classes: s.info.classes, epoch: store.get().epoch, imageSrc: imageSrc(smp.index),
+      classes: s.info.classes, epoch: store.get().epoch, imageSrc: imageSrc(smp.index), mark: s.marks?.[smp.index],
+      onMark: s.marks ? (m) => marks.set(smp.index, m).catch(fail) : null,
       onEpoch: playback.goTo, onClose: () => store.set({ sel: -1 }), onSimilar: (space) => galleries.similar(smp.index, space),
       onCenter: () => centerOn(smp.index),
     });
@@ -236,7 +240,7 @@ function renderGalleryUI(s) {
   $('gallery-panel').hidden = !g;
   if (g) {
     renderGallery($('gallery-panel'), g, {
-      labels: s.info.labels, preds: s.frame?.views[0].preds, classes: s.info.classes, selected: s.sel,
+      labels: s.info.labels, preds: s.frame?.views[0].preds, classes: s.info.classes, marks: s.marks, selected: s.sel,
       imageSrc: (i) => imageSrc(i, GALLERY_THUMB_PX), onPick: (i) => store.set({ sel: i }), onClear: galleries.clear,
     });
   }
@@ -330,9 +334,9 @@ store.subscribe((s, changed) => {
   if (any(changed, ['info', 'color', 'split', 'correct', 'flipped', 'speed', 'lies', 'opacity'])) syncControls(s);
   if (any(changed, ['frame', 'color', 'hide', 'split', 'correct', 'flipped', 'sel', 'gallery', 'opacity', 'lies', 'trails'])) paint(s);
   if (any(changed, ['info', 'frame', 'color', 'hide', 'correct'])) renderLegendUI(s);
-  if (any(changed, ['info', 'sel', 'epoch'])) renderSamplePanel(s);
+  if (any(changed, ['info', 'sel', 'epoch', 'marks'])) renderSamplePanel(s);
   if (any(changed, ['sel', 'frame']) && (changed.has('sel') || s.sel >= 0)) loadTrails(s);
-  if (any(changed, ['gallery', 'sel', 'frame'])) renderGalleryUI(s);
+  if (any(changed, ['gallery', 'sel', 'frame', 'marks'])) renderGalleryUI(s);
   if (any(changed, ['info', 'method', 'epoch'])) loadMetrics(s);
   if (any(changed, ['info', 'method', 'epoch', 'timeline'])) syncTimebar(s);
   if (changed.has('epoch') && s.g.startsWith('q:') && s.gallery?.kind === 'query') galleries.restore(s.g);

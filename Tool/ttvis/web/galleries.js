@@ -55,9 +55,12 @@ export function createGalleries({ store, session, centerOn }) {
     }
   }
 
-  async function suspicious() {
+  /** The ranking; keep: leave the shown ranking up until the new one arrives (a re-rank after a mark). */
+  async function suspicious({ keep = false } = {}) {
     const t = ++token, title = 'Suspicious samples';
-    show({ kind: 'suspicious', title, pending: 'ranking samples by their training dynamics…' }, 'suspicious');
+    if (!(keep && store.get().gallery?.kind === 'suspicious')) {
+      show({ kind: 'suspicious', title, pending: 'ranking samples by their training dynamics…' }, 'suspicious');
+    }
     try {
       const r = await session.source.suspicious(name(), SUSPICIOUS_K);
       if (t !== token) return;

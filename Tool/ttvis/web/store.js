@@ -27,6 +27,7 @@ export const DEFAULTS = Object.freeze({
   info: null,         // the open run: {name, meta, labels, split, classes, palette}
   playing: false,
   gallery: null,      // {kind, title, subtitle, items: [{index, note, reasons}]}, or {kind, title, pending|error}
+  marks: null,        // the open run's marks: {index: {mark: 'wrong_label' | 'poisoned' | 'fine', label?}}
   notice: null,       // {text, kind}: one line over the map
   build: null,        // {method, state, progress, message, eta} while a build runs
   live: null,         // the run's live state from the server: {epochs, writing, live, methods, follow}

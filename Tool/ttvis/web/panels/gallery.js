@@ -1,18 +1,20 @@
 // A gallery of samples: lasso selections, search and similarity results, suspicious samples. Each
-// thumbnail carries a label badge and a prediction badge (wrong ones marked), a full caption, and
-// the sample's reason in words when the ranking gives one.
+// thumbnail carries a label badge and a prediction badge (wrong ones marked), a person's mark when it
+// has one, a full caption, and the sample's reason in words when the ranking gives one.
 import { h } from './dom.js';
+import { markBadge } from './mark.js';
 
 export const MAX_THUMBS = 240;
 
-/** Label / prediction badges of sample i at the shown epoch. */
-function badges(i, { labels, preds, classes }) {
+/** Label / prediction badges of sample i at the shown epoch, and its mark. */
+function badges(i, { labels, preds, classes, marks }) {
   const label = labels[i], pred = preds ? preds[i] : undefined, wrong = pred !== undefined && pred !== label;
   const name = (c) => classes[c]?.name ?? String(c);
   return h('div', { class: 'badges' },
     h('span', { class: 'tag', title: `label ${name(label)}`, style: { borderColor: classes[label]?.color } }, name(label)),
     pred === undefined ? null : h('span', { class: `tag pred${wrong ? ' wrong' : ''}`, title: `prediction ${name(pred)}${wrong ? ' (wrong)' : ''}` },
-      wrong ? `✗ ${name(pred)}` : '✓'));
+      wrong ? `✗ ${name(pred)}` : '✓'),
+    marks?.[i] ? markBadge(marks[i], classes) : null);
 }
 
 function caption(it, ctx) {
@@ -24,7 +26,7 @@ function caption(it, ctx) {
   return parts.join(' · ');
 }
 
-/** g: {kind, title, subtitle, items: [{index, note?, reasons?}]}; ctx: {labels, preds, classes, selected,
+/** g: {kind, title, subtitle, items: [{index, note?, reasons?}]}; ctx: {labels, preds, classes, marks, selected,
  * imageSrc(i), onPick(i), onClear} */
 export function renderGallery(root, g, ctx) {
   const head = h('div', { class: 'panel-head' }, h('h2', {}, g.title),

@@ -1,13 +1,15 @@
 // Side panel for the selected sample: image, label, and its prediction and confidence at every
 // epoch (a strip of cells, one per epoch, plus a sparkline of the given label's probability).
 import { h, pct } from './dom.js';
+import { markControls } from './mark.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const svg = (tag, attrs) => { const el = document.createElementNS(SVG, tag); for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v); return el; };
 
 export const THUMB_TARGET_PX = 112;
 
-/** info: the /samples/<i> JSON. opts: {classes, imageSrc, epoch, onEpoch, onSimilar, onClose, onCenter} */
+/** info: the /samples/<i> JSON. opts: {classes, imageSrc, epoch, mark, onEpoch, onSimilar, onClose, onCenter,
+ * onMark} (no mark controls without onMark) */
 export function renderSample(root, info, opts) {
   const { classes, epoch } = opts;
   const k = info.epochs.indexOf(epoch);
@@ -41,6 +43,8 @@ export function renderSample(root, info, opts) {
       h('button', { onclick: () => opts.onSimilar('representation') }, 'Similar now'),
       h('button', { onclick: () => opts.onSimilar('trajectory') }, 'Similar trajectory'),
       h('button', { onclick: opts.onCenter }, 'Centre')),
+    opts.onMark
+      ? markControls({ index: info.index, label: info.label, mark: opts.mark, guess: pred, classes, onMark: opts.onMark }) : null,
   );
   root.hidden = false;
 }
