@@ -11,35 +11,8 @@ import numpy as np
 import pytest
 import requests
 
+from liveutil import record_next, recorder, wait_for
 from ttvis.run.reader import Run
-
-
-def _recorder(run_path):
-    from ttvis.run.recorder import Recorder
-
-    run = Run(run_path)
-    return Recorder(run_path, labels=run.labels, split=run.split, classes=run.classes)
-
-
-def _record_next(rec, run_path):
-    """Record one more epoch with the recorder (the last epoch's arrays, shifted, and its head)."""
-    run = Run(run_path)
-    last = run.epochs[-1]
-    rec.record(None, last + 1, representations=np.asarray(run.representations(last)) * 1.5,
-               logits=np.asarray(run.logits(last))[:, ::-1], head=run.head(last))
-    return last + 1
-
-
-def wait_for(url, run, etag, done, polls=30):
-    """Long-poll the run's live state from `etag` until done(state); the last state."""
-    for _ in range(polls):
-        r = requests.get(f"{url}api/runs/{run}/live?wait=30", headers={"If-None-Match": etag}, timeout=60)
-        assert r.status_code in (200, 304)
-        if r.status_code == 200:
-            state, etag = r.json(), r.headers["ETag"]
-            if done(state):
-                return state
-    raise AssertionError(f"live state of {run} never got there")
 
 
 def test_new_epoch_reaches_a_waiting_page(served):
@@ -54,7 +27,7 @@ def test_new_epoch_reaches_a_waiting_page(served):
     waiting = threading.Thread(target=lambda: answer.update(r=requests.get(
         f"{url}api/runs/run/live?wait=30", headers={"If-None-Match": etag}, timeout=60)))
     waiting.start()
-    epoch = _record_next(_recorder(path), path)
+    epoch = record_next(recorder(path), path)
     waiting.join()
     r = answer["r"]
     assert r.status_code == 200 and r.headers["ETag"] != etag
@@ -72,7 +45,7 @@ def test_unchanged_run_is_not_read_again(served):
     state = watcher.state("run")
     watcher.touch("run")
     assert watcher.state("run") is state  # nothing changed: no file was read
-    _record_next(_recorder(path), path)
+    record_next(recorder(path), path)
     watcher.touch("run")
     assert watcher.state("run") is not state and watcher.state("run").body["epochs"][-1] == 7
 
@@ -81,7 +54,7 @@ def test_epoch_being_written_is_never_listed(served, monkeypatch):
     from ttvis import atomic
 
     url, path = served
-    rec = _recorder(path)
+    rec = recorder(path)
     halfway, finish = threading.Event(), threading.Event()
     write_npy = atomic.write_npy
 
@@ -92,7 +65,7 @@ def test_epoch_being_written_is_never_listed(served, monkeypatch):
             finish.wait(60)
 
     monkeypatch.setattr(atomic, "write_npy", pausing_write_npy)
-    writer = threading.Thread(target=_record_next, args=(rec, path))
+    writer = threading.Thread(target=record_next, args=(rec, path))
     writer.start()
     try:
         assert halfway.wait(60)
@@ -155,17 +128,3 @@ def test_run_json_written_in_place_keeps_the_last_whole_state(served):
     r = s.get(f"{url}api/runs/run/live", timeout=10)
     assert r.status_code == 200 and r.json()["epochs"][:2] == [0, 1]
 
-
-def test_followed_run_gets_positions_for_new_epochs(served):
-    """Following a run without a TimeVis build keeps PCA up to date as epochs arrive."""
-    url, path = served
-    s = requests.Session()
-    r = s.post(f"{url}api/runs/run/follow", json={"follow": True, "method": "timevis"}, timeout=30)
-    assert r.status_code == 200 and r.json()["follow"]["method"] == "timevis"
-    state = wait_for(url, "run", None, lambda st: st["methods"].get("pca") == [1, 2, 3, 4, 5, 6])
-    assert state["follow"]["state"] in ("idle", "extending")
-    epoch = _record_next(_recorder(path), path)
-    state = wait_for(url, "run", None, lambda st: epoch in st["methods"].get("pca", []))
-    positions = s.get(f"{url}api/runs/run/methods/pca/epochs/{epoch}/positions", timeout=30)
-    assert positions.status_code == 200 and len(positions.content) == Run(path).n * 8
-    assert s.post(f"{url}api/runs/run/follow", json={"follow": False}, timeout=30).json() == {"follow": None}
