@@ -8,7 +8,6 @@ import sys
 import threading
 
 import numpy as np
-import pytest
 import requests
 
 from liveutil import record_next, recorder, wait_for
