@@ -186,6 +186,8 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     k = k or getattr(projector, "keyframes", 0) or len(chain)
     keys = [chain[i] for i in sampling.keyframes(change, min(k, len(chain)))]
     size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
+    if len(chain) * len(run.train_idx) <= k * size:  # the whole run fits the node budget: no sampling
+        keys, size = list(chain), len(run.train_idx)          # (per-epoch landmark sets cut temporal edges)
     labels = run.labels[run.train_idx]
     if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
         same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
