@@ -52,7 +52,10 @@ const marks = createMarks({ store, session, galleries });
 const builds = createBuilds({ store, session, onBuilt: (name, m) => openRun(name, m) });
 const live = createLive({
   store, session, goTo: playback.goTo,
-  onMethod: (m) => { store.set({ method: m, epoch: session.methodEpochs(m).at(-1), notice: null }); },
+  onMethod: (m) => {   // a first visualization appeared: as a build from the page shows it, unless following
+    const epochs = session.methodEpochs(m);
+    store.set({ method: m, epoch: store.get().follow ? epochs.at(-1) : nearest(epochs, store.get().epoch), notice: null });
+  },
 });
 
 /** URL of sample i's image scaled to about px pixels, or null when the run keeps no images. */
@@ -326,6 +329,7 @@ store.subscribe((s, changed) => {
   if (changed.has('notice')) message(s.notice);
   if (changed.has('playing')) { $('play').textContent = s.playing ? '▮▮' : '▶'; $('play').title = s.playing ? 'Pause (space)' : 'Play (space)'; }
   if (changed.has('build')) builds.render(s.build);
+  if (changed.has('info') && s.info) builds.fill();   // a build or a live run may add methods
   if (changed.has('follow')) $('follow').checked = s.follow;
   if (any(changed, ['live', 'follow'])) renderLive(s.live);
   if (!s.info) return;
