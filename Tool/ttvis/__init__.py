@@ -11,4 +11,8 @@ def __getattr__(name):
         from ttvis.run.recorder import Recorder
 
         return Recorder
+    if name == "show":
+        from ttvis.notebook import show
+
+        return show
     raise AttributeError(name)

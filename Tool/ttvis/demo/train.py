@@ -1,6 +1,7 @@
 """Train the demo CNN and record every epoch; a rerun after a crash resumes at the next epoch."""
 
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +23,10 @@ SETTINGS = "demo.json"
 
 
 def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoor=0.0, backdoor_target=0,
-                  test_fraction=0.2, batch_size=64, lr=1e-3, force=False, progress=True):
-    """Create (or finish) a demo run in `out`. Returns the run folder."""
+                  test_fraction=0.2, batch_size=64, lr=1e-3, force=False, progress=True, pace=0.0):
+    """Create (or finish) a demo run in `out`. Returns the run folder.
+
+    pace: least seconds per epoch (demo --live slows training down to be watched)."""
     if not 0 <= label_noise < 1:
         raise ValueError(f"label_noise must be in [0, 1), got {label_noise}")
     if not 0 <= backdoor < 1:
@@ -88,6 +91,7 @@ def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoo
                initial=start - 1, total=epochs)
     test = split == 1
     for epoch in bar:
+        started = time.monotonic()
         model.train()
         order = torch.randperm(len(train))
         for b in range(0, len(order), batch_size):
@@ -104,4 +108,5 @@ def make_demo_run(out, *, data=None, epochs=20, seed=0, label_noise=0.0, backdoo
         pred = np.load(out / layout.EPOCHS / layout.epoch_dirname(epoch) / layout.LOGITS).argmax(1)
         if test.any():
             bar.set_postfix(loss=f"{loss.item():.3f}", test_acc=f"{(pred[test] == labels[test]).mean():.3f}")
+        time.sleep(max(0.0, pace - (time.monotonic() - started)))
     return out

@@ -53,17 +53,19 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, guard, store
+    from ttvis.server import builds, follow, guard, live, store
 
     guard.init_app(app)
     store.init_app(app)
     builds.init_app(app)
+    live.init_app(app)
+    follow.init_app(app)
     _init_cors(app)
     _register_errors(app)
 
     from ttvis.server import epochs, marks, methods, openapi, overlays, runs, samples, search_api, web
 
-    for module in (runs, epochs, methods, samples, builds, search_api, marks, overlays, openapi, web):
+    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)

@@ -15,6 +15,8 @@ def defaults():
         "BIND_HOST": None,  # the address served (--host): a name or address there is answered too
         "ALLOWED_HOSTS": None,  # Host names answered besides loopback and BIND_HOST; "*" = any (ttvis.server.guard)
         "CACHE_ITEMS": 256,  # entries in the LRU of loaded arrays and encoded payloads
+        "LIVE_MAX_WAITERS": 4,  # long-polling requests allowed to wait at once (each holds a server thread)
+        "FOLLOW": None,  # a method name: extend every run's visualization as epochs arrive (serve --follow)
     }
 
 

@@ -81,6 +81,15 @@ PATHS = {
             "methods": {"type": "object", "additionalProperties": {"type": "object", "properties": {
                 "epochs": {"type": "array", "items": {"type": "integer"}}, "extent": EXTENT,
                 "has_territory": {"type": "boolean"}, "summary": {"type": "object"}}}}}}), [RUN]),
+    "/api/runs/{run}/live": _get(
+        "The run's complete epochs, those being written, and each visualization's epochs. With If-None-Match and "
+        "wait, waits until that changes (long polling); 304 if it did not", _json("live state", {
+            "type": "object", "properties": {
+                "run": {"type": "string"}, "epochs": {"type": "array", "items": {"type": "integer"}},
+                "writing": {"type": "array", "items": {"type": "integer"}}, "live": {"type": "boolean"},
+                "methods": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "integer"}}}}}),
+        [RUN, _query("wait", {"type": "number", "minimum": 0, "maximum": 30},
+                     "seconds to wait for a change when If-None-Match holds the current ETag (default 0)")]),
     "/api/runs/{run}/labels": _get("Labels, uint8 (or uint16 beyond 256 classes), shape (N,)", _binary("labels."), [RUN]),
     "/api/runs/{run}/split": _get("Split, uint8 (N,): 0 train, 1 test", _binary("split."), [RUN]),
     "/api/runs/{run}/epochs/{epoch}/predictions": _get("Predicted class per sample at an epoch", _binary("predictions."), [RUN, EPOCH]),
@@ -139,6 +148,16 @@ PATHS = {
     "/api/runs/{run}/methods/{method}/epochs/{epoch}/roundtrip": _get(
         "Each sample's prediction after its map point is decoded back (404 for methods without an inverse)",
         _binary("round-trip predictions."), [RUN, METHOD, EPOCH]),
+    "/api/runs/{run}/follow": {
+        "post": {"summary": "Follow the run: extend its visualization (method, default timevis; PCA until that is "
+                            "built) in the background as epochs arrive, or stop (follow: false)",
+                 "parameters": [RUN],
+                 "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                     "type": "object", "properties": {"follow": {"type": "boolean"},
+                                                      "method": {"type": "string"}}}}}},
+                 "responses": {"200": _json("what the follower does for the run (null: not followed)"), **ERRORS,
+                               "403": {**ERROR, "description": "refused: Origin not this server's nor a --cors one"},
+                               "415": {**ERROR, "description": "refused: the body is not JSON"}}}},
     "/api/runs/{run}/search": _with_unavailable(_get("Nearest neighbours of a sample (Milvus)", _json("neighbours", {"type": "object", "properties": {
         "sample": {"type": "integer"}, "epoch": {"type": "integer"}, "space": {"type": "string"}, "k": {"type": "integer"},
         "ids": {"type": "array", "items": {"type": "integer"}}, "distances": {"type": "array", "items": {"type": "number"}}}}),

@@ -114,7 +114,19 @@ class PCAPerEpoch(Projector):
 
     def _fit(self, X, *, heads, boundary, checkpoint_dir, progress):
         self.means_, self.components_ = [], []
-        for e in self.epochs_:
+        self._project(X, self.epochs_)
+
+    def fit_more(self, X):
+        """Add epochs after the fitted ones (incremental builds); earlier epochs keep their projections."""
+        new = sorted(X)
+        if new[0] <= self.epochs_[-1]:
+            raise ValueError(f"new epochs must come after {self.epochs_[-1]}, got {new}")
+        self._project(X, new)
+        self.epochs_ = list(self.epochs_) + new
+        return self
+
+    def _project(self, X, epochs):
+        for e in epochs:
             x = X[e]
             mean = x.mean(0)
             _, _, vt = np.linalg.svd(x - mean, full_matrices=False)

@@ -26,7 +26,7 @@ from ttvis.visualize.store import VisStore
 METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
-EXTENDABLE = ("timevis",)                # can add a run's new epochs to a finished build (extend_visualization)
+EXTENDABLE = ("timevis", "pca")              # can add a run's new epochs to a finished build (extend_visualization)
 ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained
 PARAMETRIC = ("timevis", "dvi")          # fitted on training samples + boundary samples, then transform all
 EMBEDDING = ("umap", "aligned-umap", "tsne")  # embed every sample directly, no transform or inverse
@@ -331,10 +331,13 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     validate_run(run, epochs=new)
     started = time.perf_counter()
     projector = load_projector(run.path, method)
-    if resolve_device(projector.device) == "cpu":
+    if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())
     drift, sampled = None, params.get("sampled") or {}
-    if not set(new) <= set(projector.epochs_):  # else a killed extension already saved its model
+    if method == "pca" and not set(new) <= set(projector.epochs_):  # one projection per new epoch
+        projector.fit_more(sampling.Lazy(new, lambda e: _train_rows(run, e, None)))
+        projector.save(store.model_dir / "projector")
+    elif not set(new) <= set(projector.epochs_):  # else a killed extension already saved its model
         rate = len(sampled.get("keyframes") or built) / len(built)  # keyframes per epoch so far
         drift, keys = _fit_more(run, store, projector, settings, new, 1 + max(1, round(rate * len(new))), report)
         params["sampled"] = {**sampled, "keyframes": sampled.get("keyframes", []) + keys}

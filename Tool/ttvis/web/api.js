@@ -73,6 +73,19 @@ export const startBuild = (run, m, force = false) => getJSON(`${methodPath(run, 
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ force }),
 });
 export const cancelBuild = (run, m) => getJSON(`${methodPath(run, m)}/build`, { method: 'DELETE' });
+/** The run's live state; with etag and wait, the server answers once it differs (or 304 after wait s):
+ * {state: object | null, etag, retryAfter: seconds before asking again, or 0}. */
+export async function live(run, etag, wait) {
+  const res = await fetch(`${runPath(run)}/live?wait=${wait}`, { headers: etag ? { 'If-None-Match': etag } : {}, cache: 'no-store' });
+  const retryAfter = Number(res.headers.get('Retry-After')) || 0;
+  if (res.status === 304) return { state: null, etag, retryAfter };
+  await checked(res);
+  return { state: await res.json(), etag: res.headers.get('ETag'), retryAfter };
+}
+/** Ask the server to follow the run (extend `method` as epochs arrive), or to stop. */
+export const follow = (run, on, method) => getJSON(`${runPath(run)}/follow`, {
+  method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ follow: on, method }),
+});
 export const suspicious = (run, k) => getJSON(`${runPath(run)}/suspicious?k=${k}`);
 /** A person's marks on samples: {marks: {index: {mark, label?}}}; set one (a JSON body) or clear it. */
 export const marks = (run) => getJSON(`${runPath(run)}/marks`);

@@ -10,6 +10,7 @@ import { createPlayback } from './playback.js';
 import { createGalleries } from './galleries.js';
 import { createBuilds } from './builds.js';
 import { createMarks } from './marks.js';
+import { createLive } from './live.js';
 import { installHook } from './hook.js';
 import { visibleMask, dotColors, legendCounts } from './colors.js';
 import { showHover } from './panels/hover.js';
@@ -49,6 +50,13 @@ const hook = installHook({
 const galleries = createGalleries({ store, session, centerOn });
 const marks = createMarks({ store, session, galleries });
 const builds = createBuilds({ store, session, onBuilt: (name, m) => openRun(name, m) });
+const live = createLive({
+  store, session, goTo: playback.goTo,
+  onMethod: (m) => {   // a first visualization appeared: as a build from the page shows it, unless following
+    const epochs = session.methodEpochs(m);
+    store.set({ method: m, epoch: store.get().follow ? epochs.at(-1) : nearest(epochs, store.get().epoch), notice: null });
+  },
+});
 
 /** URL of sample i's image scaled to about px pixels, or null when the run keeps no images. */
 function imageSrc(i, px = THUMB_TARGET_PX) {
@@ -99,6 +107,9 @@ async function openRun(name, prefer) {
     notice: notices.length ? { text: notices.join(' · '), kind: 'info' } : null,
   });
   builds.fill();
+  store.set({ live: null });
+  if (session.source === api) live.watch(name);   // not the benchmarks' synthetic in-page run
+  if (store.get().follow) live.follow(true).catch(fail);
   if (!method) $('build-section').open = true;
   session.timeline().then((t) => { if (info() === opened) store.set({ timeline: t }); }).catch(() => {});
   marks.load().catch(fail);
@@ -285,7 +296,19 @@ function syncControls(s) {
   for (const id of ['color', 'split', 'correct', 'speed']) $(id).value = String(s[id]);
   $('flipped').checked = s.flipped;
   $('lies').checked = s.lies;
+  $('follow').checked = s.follow;
   $('opacity').value = String(s.opacity);
+}
+
+/** The badge of a run being written: "live", the epoch being recorded, and what the follower does. */
+function renderLive(state) {
+  const badge = $('live-badge');
+  badge.hidden = !state?.live;
+  if (!state?.live) return;
+  const parts = ['live'];
+  if (state.writing.length) parts.push(`recording epoch ${state.writing.join(', ')}`);
+  if (state.follow?.state === 'extending' || state.follow?.state === 'failed') parts.push(state.follow.message);
+  badge.textContent = parts.join(' · ');
 }
 
 function message(notice) {
@@ -306,6 +329,9 @@ store.subscribe((s, changed) => {
   if (changed.has('notice')) message(s.notice);
   if (changed.has('playing')) { $('play').textContent = s.playing ? '▮▮' : '▶'; $('play').title = s.playing ? 'Pause (space)' : 'Play (space)'; }
   if (changed.has('build')) builds.render(s.build);
+  if (changed.has('info') && s.info) builds.fill();   // a build or a live run may add methods
+  if (changed.has('follow')) $('follow').checked = s.follow;
+  if (any(changed, ['live', 'follow'])) renderLive(s.live);
   if (!s.info) return;
   if (any(changed, ['info', 'method', 'epoch', 'cmp', 'lies'])) load();
   if (any(changed, ['info', 'method', 'cmp'])) fillPickers(s);
@@ -399,6 +425,7 @@ function wireControls() {
   on('speed', 'change', (ev) => store.set({ speed: Number(ev.target.value) }));
   on('epoch-slider', 'input', (ev) => playback.goTo(epochsNow()[Number(ev.target.value)]));
   on('play', 'click', playback.toggle);
+  on('follow', 'change', (ev) => live.follow(ev.target.checked).catch(fail));
   on('step-back', 'click', () => playback.step(-1));
   on('step-fwd', 'click', () => playback.step(1));
   on('reset-view', 'click', () => view.reset());

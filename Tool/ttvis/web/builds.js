@@ -14,8 +14,11 @@ const $ = (id) => document.getElementById(id);
 export function createBuilds({ store, session, onBuilt }) {
   const slow = (m) => m in SLOW_FROM && session.info && session.info.labels.length >= SLOW_FROM[m];
 
+  let listed = null;   // the built methods the menu shows: refilled only when they change
   function fill() {
     const built = session.builtMethods();
+    if (listed === built.join()) return sync();
+    listed = built.join();
     const all = [...new Set([...METHODS_BY_COST, ...built])];
     const pick = all.find((m) => !built.includes(m)) || all[0];
     $('build-method').replaceChildren(...all.map((m) => h('option', { value: m }, built.includes(m) ? `${m} (built)` : m)));

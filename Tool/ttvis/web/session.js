@@ -45,6 +45,23 @@ export class Session {
     return this.info;
   }
 
+  /** Take the open run's metadata after it grew (a live run). Per-epoch arrays stay cached; what spans all
+   * epochs (timeline, samples, trails) is fetched again, and so are the territories of a method whose
+   * extent changed (they were repainted). Returns the methods whose extent changed. */
+  refresh(meta) {
+    const old = this.info.meta.methods, moved = [];
+    for (const [m, v] of Object.entries(meta.methods)) {
+      if (old[m] && JSON.stringify(old[m].extent) !== JSON.stringify(v.extent)) moved.push(m);
+    }
+    const stale = (key) => {
+      const [, kind, m] = key.split('|');
+      return kind === 'timeline' || kind === 's' || kind === 'j' || ((kind === 't' || kind === 'g') && moved.includes(m));
+    };
+    for (const key of [...this.cache.keys()]) if (stale(key)) this.cache.delete(key);
+    this.info = { ...this.info, meta };
+    return moved;
+  }
+
   builtMethods() {
     return byPreference(Object.entries(this.info?.meta.methods || {}).filter(([, m]) => m.epochs?.length).map(([k]) => k));
   }

@@ -20,6 +20,7 @@ export const DEFAULTS = Object.freeze({
   speed: 1,           // playback speed factor
   opacity: TERRITORY_OPACITY,  // territory opacity
   lies: false,        // mark samples whose prediction flips through the map's round trip
+  follow: false,      // follow the newest epoch as training records it (live.js)
   g: '',              // gallery: '' | 'suspicious' | 'similar:<i>:<space>' | 'q:<query>'
   // -- ephemeral keys
   frame: null,        // what the scenes show: {run, views: [{src, positions, bitmap, preds, conf, ...}]}
@@ -29,12 +30,13 @@ export const DEFAULTS = Object.freeze({
   marks: null,        // the open run's marks: {index: {mark: 'wrong_label' | 'poisoned' | 'fine', label?}}
   notice: null,       // {text, kind}: one line over the map
   build: null,        // {method, state, progress, message, eta} while a build runs
+  live: null,         // the run's live state from the server: {epochs, writing, live, methods, follow}
   trails: null,       // the selected sample's trajectory in each scene
   timeline: null,     // accuracy and prediction flips per epoch (the strip over the time bar)
 });
 
 const URL_KEYS = ['run', 'method', 'epoch', 'color', 'sel', 'hide', 'split', 'correct', 'flipped', 'cmp', 'view', 'speed',
-  'opacity', 'lies', 'g'];
+  'opacity', 'lies', 'follow', 'g'];
 const COLORS = ['label', 'prediction', 'correctness'];
 const SPLITS = ['all', 'train', 'test'];
 const CORRECT = ['all', 'correct', 'wrong'];
@@ -54,6 +56,7 @@ export function fromURL(search) {
   if (CORRECT.includes(q.get('correct'))) s.correct = q.get('correct');
   s.flipped = q.get('flipped') === '1';
   s.lies = q.get('lies') === '1';
+  s.follow = q.get('follow') === '1';
   if (/^(e:-?\d+|m:[a-z0-9_-]+)$/.test(q.get('cmp') || '')) s.cmp = q.get('cmp');
   const view = (q.get('view') || '').split(',').map(Number);
   if (view.length === 3 && view.every(Number.isFinite) && view[2] > 0) s.view = view;
