@@ -39,3 +39,29 @@ def test_followed_run_gets_positions_for_new_epochs(served):
     positions = s.get(f"{url}api/runs/run/methods/pca/epochs/{epoch}/positions", timeout=30)
     assert positions.status_code == 200 and len(positions.content) == Run(path).n * 8
     assert s.post(f"{url}api/runs/run/follow", json={"follow": False}, timeout=30).json() == {"follow": None}
+
+
+def test_follower_waits_for_a_build_started_from_the_page(run_copy):
+    """The follower extends through the server's build registry: while a build of the run started from the
+    page runs, it writes nothing; it extends once that build has finished, and its extension shows in the
+    build status like any build."""
+    import threading
+
+    from ttvis.server import create_app
+    from ttvis.visualize.store import VisStore
+
+    app = create_app({"DATA_ROOT": str(run_copy.parent)})
+    builds, follower = app.extensions["ttvis_builds"], app.extensions["ttvis_follow"]
+    release = threading.Event()
+    page_build = builds.start("run", run_copy, "umap", False, lambda *a, **k: release.wait(120))
+    assert page_build is not None
+    extending = threading.Thread(target=follower._extend, args=("run",), daemon=True)
+    follower.follow("run", "timevis")   # schedules the same extension on the follower's own thread too
+    extending.start()
+    extending.join(1.0)
+    assert extending.is_alive() and not VisStore(run_copy, "pca").exists()
+    release.set()
+    extending.join(300)
+    assert not extending.is_alive()
+    assert VisStore(run_copy, "pca").epochs() == Run(run_copy).epochs
+    assert builds.status("run", "pca")["state"] == "done"

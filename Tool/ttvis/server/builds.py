@@ -68,6 +68,12 @@ class Builds:
         job.thread.start()
         return job
 
+    def join(self, name):
+        """Wait for the build running for run `name`, if any."""
+        job = self._running.get(name)
+        if job is not None:
+            job.thread.join()
+
     def wait(self, timeout=None):
         """Wait for running builds to finish (at shutdown); True when none is left running."""
         deadline = None if timeout is None else time.time() + timeout

@@ -25,8 +25,8 @@ DISCOVER_EVERY = 2.0  # seconds between looks for new runs under the root when f
 
 
 class Follower:
-    def __init__(self, watcher, store, follow_all=None):
-        self.watcher, self.store = watcher, store
+    def __init__(self, watcher, store, builds, follow_all=None):
+        self.watcher, self.store, self.builds = watcher, store, builds
         self.follow_all = follow_all  # a method name: follow every run with it (serve --follow)
         self._methods = {}  # run name -> method followed (None: explicitly not followed)
         self._status = {}  # run name -> {"method", "state", "message"}
@@ -103,32 +103,37 @@ class Follower:
         if method is None:
             return
         path = self.store.root / name
-        target = method if VisStore(path, method).exists() else FALLBACK
         from ttvis.run.reader import Run
+        from ttvis.visualize.build import build_visualization
 
-        try:
-            if set(Run(path).epochs) <= set(VisStore(path, target).epochs()):
-                return  # up to date
-        except Exception:
-            return  # the run is unreadable right now; its next change brings it back
-        self._status[name] = {"state": "extending", "message": f"{target}: adding new epochs"}
-        self.watcher.touch(name, force=True)
-        try:
-            from ttvis.visualize.build import build_visualization
+        def extend(run, method, force, progress):
+            build_visualization(run, method, force=force, progress=progress, evaluate=False)
 
-            build_visualization(path, target, evaluate=False)
-            self._status[name] = {"state": "idle", "message": f"{target} is up to date"}
-        except Exception as exc:  # shown to the page; the next epoch tries again
-            first = (str(exc).splitlines() or [""])[0][:300]
-            self._status[name] = {"state": "failed", "message": f"{target}: {type(exc).__name__}: {first}"}
-        finally:
-            self.store.invalidate(name)
+        # through the server's build registry: never beside a build started from the page, and shown,
+        # with progress and cancel, like one
+        while True:
+            target = method if VisStore(path, method).exists() else FALLBACK
+            try:
+                if set(Run(path).epochs) <= set(VisStore(path, target).epochs()):
+                    return  # up to date
+            except Exception:
+                return  # the run is unreadable right now; its next change brings it back
+            self._status[name] = {"state": "extending", "message": f"{target}: adding new epochs"}
             self.watcher.touch(name, force=True)
+            job = self.builds.start(name, path, target, False, extend)
+            if job is not None:
+                break
+            self.builds.join(name)
+        job.thread.join()
+        state = {"done": "idle", "cancelled": "idle"}.get(job.state, job.state)
+        message = f"{target} is up to date" if job.state == "done" else f"{target}: {job.message}"
+        self._status[name] = {"state": state, "message": message}
+        self.watcher.touch(name, force=True)
 
 
 def init_app(app):
     app.extensions["ttvis_follow"] = Follower(app.extensions["ttvis_live"], app.extensions["ttvis_store"],
-                                              app.config.get("FOLLOW"))
+                                              app.extensions["ttvis_builds"], app.config.get("FOLLOW"))
 
 
 @bp.post("/<run>/follow")
