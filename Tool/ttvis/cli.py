@@ -61,7 +61,7 @@ def main(argv=None):
 
 
 def _run(args):
-    from ttvis.errors import RunError
+    from ttvis.errors import RunError, first_line
 
     try:
         return int(args._run(args) or 0)
@@ -81,7 +81,7 @@ def _run(args):
     except Exception as exc:
         if os.environ.get("TTVIS_DEBUG"):
             raise
-        first = (str(exc).splitlines() or [""])[0][:300]
+        first = first_line(exc, 300)
         print(f"ttvis {args.verb}: internal error: {type(exc).__name__}: {first} "
               "(set TTVIS_DEBUG=1 to see the traceback)", file=sys.stderr)
         return 3

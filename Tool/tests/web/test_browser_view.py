@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS, METHOD, RUN_NAME, territory_classes, territory_rgb
+from webutil import ARTIFACTS, METHOD, RUN_NAME, territory_classes, territory_rgb
 
 pytestmark = pytest.mark.browser
 
@@ -986,7 +986,7 @@ def test_layout_at_1024x700_needs_no_scrolling(page, server):
 def test_many_epochs_load_as_needed(page, long_server):
     """200 epochs: the page fetches the shown epoch and a few around it, never all; the slider, the
     keyboard and play still work."""
-    from conftest import LONG_EPOCHS
+    from webutil import LONG_EPOCHS
 
     asked = []
     page.on("request", lambda r: asked.append(r.url) if "/positions" in r.url else None)
@@ -1017,7 +1017,7 @@ def test_visualization_error_overlay(page, timevis_server):
     import torch
 
     from ttvis.run.reader import Run
-    from ttvis.visualize.build import load_projector
+    from ttvis.visualize.store import load_projector
 
     run = Run(timevis_server["run"])
     epoch = run.epochs[-1]
@@ -1054,7 +1054,7 @@ def test_default_view_screenshot(page, timevis_server):
 
 
 def test_empty_data_root_says_how_to_make_a_run(page, tmp_path):
-    from conftest import serve
+    from webutil import serve
 
     url, stop = serve(tmp_path)
     try:

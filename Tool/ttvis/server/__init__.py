@@ -1,12 +1,13 @@
 """The REST server: `create_app(test_config=None)` returns the Flask app serving a data root of runs.
 
 One blueprint per resource (runs, epochs, methods, samples, builds, search, docs, web); handlers are thin:
-parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore
-(ttvis.server.store: get_store(), get_run(name), get_vis(name, method)), serialize. Arrays leave as raw
-little-endian bytes (responses.binary_response), everything else as JSON.
+parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore (ttvis.server.store,
+a cache that knows no HTTP), serialize. Arrays leave as raw little-endian bytes (responses.binary_response),
+everything else as JSON.
 
 Other blueprints (e.g. search_api) import those helpers:
-    from ttvis.server.store import get_store, get_run, get_vis   # Run / VisStore, or a 404 JSON error
+    from ttvis.server.store import get_store
+    from ttvis.server.responses import get_run, get_vis   # Run / VisStore, or a 404 JSON error
     from ttvis.server.responses import json_error, abort_json, binary_response, int_arg, epoch_arg, sample_arg
 and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
 """
@@ -86,7 +87,7 @@ def _init_cors(app):
 
 
 def _register_errors(app):
-    from ttvis.errors import RunError
+    from ttvis.errors import RunError, first_line
     from ttvis.server.responses import json_error
     from ttvis.server.safepath import Refused
 
@@ -111,5 +112,5 @@ def _register_errors(app):
         if isinstance(exc, HTTPException):
             return http_error(exc)
         app.logger.exception("unhandled error on %s", request.path)
-        first = (str(exc).splitlines() or [""])[0][:200]
+        first = first_line(exc)
         return json_error(500, f"internal error: {type(exc).__name__}: {first}")

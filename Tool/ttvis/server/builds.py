@@ -5,8 +5,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ttvis.server.responses import abort_json
-from ttvis.server.store import get_run
+from ttvis.errors import first_line
+from ttvis.server.responses import abort_json, get_run
 from ttvis.visualize.store import METHOD_NAME, VisStore
 
 bp = Blueprint("builds", __name__, url_prefix="/api/runs/<run>/methods/<method>")
@@ -57,7 +57,7 @@ class Builds:
             except BuildCancelled:
                 job.state, job.message = "cancelled", "cancelled"
             except Exception as exc:  # reported to the client; the build can be started again
-                first = (str(exc).splitlines() or [""])[0][:300]
+                first = first_line(exc, 300)
                 job.state, job.message = "failed", f"{type(exc).__name__}: {first}"
             finally:
                 self.store.invalidate(name)

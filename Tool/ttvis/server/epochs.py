@@ -3,9 +3,10 @@
 import numpy as np
 from flask import Blueprint, jsonify, request
 
-from ttvis.server.responses import binary_response, epoch_arg
+from ttvis.run import layout
+from ttvis.server.responses import binary_response, cached_payload, epoch_arg, get_run
 from ttvis.server.runs import label_dtype
-from ttvis.server.store import get_run, get_store
+from ttvis.server.store import get_store
 
 bp = Blueprint("epochs", __name__, url_prefix="/api/runs/<run>")
 
@@ -16,9 +17,9 @@ TOP_CHANGES = 100
 def predictions(run, epoch):
     r = get_run(run)
     e = epoch_arg(r, epoch)
-    stack = get_store().stack(run)
-    payload = get_store().payload(("predictions", run, stack.sig, e),
-                                  lambda: stack.predictions[stack.index[e]].astype(label_dtype(r.n_classes)))
+    d, sig = r.dynamics, get_store().signature(run, layout.RUN_JSON)
+    payload = cached_payload(("predictions", run, sig, e),
+                             lambda: d.predictions[d.index[e]].astype(label_dtype(r.n_classes)))
     return binary_response(payload)
 
 
@@ -26,8 +27,8 @@ def predictions(run, epoch):
 def confidence(run, epoch):
     r = get_run(run)
     e = epoch_arg(r, epoch)
-    stack = get_store().stack(run)
-    payload = get_store().payload(("confidence", run, stack.sig, e), lambda: stack.confidences[stack.index[e]])
+    d, sig = r.dynamics, get_store().signature(run, layout.RUN_JSON)
+    payload = cached_payload(("confidence", run, sig, e), lambda: d.confidences[d.index[e]])
     return binary_response(payload)
 
 
@@ -41,11 +42,11 @@ def events(run):
     else:
         k = r.epochs.index(to)
         frm = r.epochs[max(k - 1, 0)]
-    stack = get_store().stack(run)
-    a, b = stack.index[frm], stack.index[to]
-    pa, pb = stack.predictions[a], stack.predictions[b]
+    d = r.dynamics
+    a, b = d.index[frm], d.index[to]
+    pa, pb = d.predictions[a], d.predictions[b]
     flipped = np.flatnonzero(pa != pb)
-    delta = stack.label_probabilities[b] - stack.label_probabilities[a]
+    delta = d.label_probabilities[b] - d.label_probabilities[a]
     k = min(TOP_CHANGES, len(delta))
     top = np.argpartition(-np.abs(delta), k - 1)[:k] if k else np.array([], dtype=np.int64)
     top = top[np.argsort(-np.abs(delta[top]), kind="stable")]

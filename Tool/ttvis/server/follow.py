@@ -14,8 +14,8 @@ import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ttvis.server.responses import abort_json
-from ttvis.server.store import get_run
+from ttvis.errors import first_line
+from ttvis.server.responses import abort_json, get_run
 from ttvis.visualize.store import VisStore
 
 bp = Blueprint("follow", __name__, url_prefix="/api/runs")
@@ -119,7 +119,7 @@ class Follower:
             build_visualization(path, target, evaluate=False)
             self._status[name] = {"state": "idle", "message": f"{target} is up to date"}
         except Exception as exc:  # shown to the page; the next epoch tries again
-            first = (str(exc).splitlines() or [""])[0][:300]
+            first = first_line(exc, 300)
             self._status[name] = {"state": "failed", "message": f"{target}: {type(exc).__name__}: {first}"}
         finally:
             self.store.invalidate(name)

@@ -5,9 +5,9 @@ from flask import Blueprint, jsonify
 
 from ttvis.palette import class_hex
 from ttvis.run import layout
-from ttvis.server.responses import binary_response
+from ttvis.server.responses import binary_response, cached_payload, get_run
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_run, get_store
+from ttvis.server.store import get_store
 from ttvis.visualize.store import VisStore
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
@@ -85,7 +85,7 @@ def run_meta(run):
 def labels(run):
     r = get_run(run)
     store = get_store()
-    payload = store.payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
+    payload = cached_payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
                             lambda: store.labels(run).astype(label_dtype(r.n_classes)))
     return binary_response(payload)
 
@@ -94,5 +94,5 @@ def labels(run):
 def split(run):
     get_run(run)
     store = get_store()
-    payload = store.payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
+    payload = cached_payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
     return binary_response(payload)

@@ -9,9 +9,10 @@ import threading
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ttvis.errors import first_line
 from ttvis.run import layout
-from ttvis.server.responses import abort_json, epoch_arg, int_arg, sample_arg
-from ttvis.server.store import get_run, get_store
+from ttvis.server.responses import abort_json, epoch_arg, get_run, int_arg, sample_arg
+from ttvis.server.store import get_store
 
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
 
@@ -89,7 +90,7 @@ def search(run):
     except Exception as exc:
         if type(exc).__module__.startswith("pymilvus"):
             current_app.logger.warning("Milvus error on %s: %s", request.path, exc)
-            return _unavailable(f"Milvus error: {(str(exc).splitlines() or [''])[0][:200]}")
+            return _unavailable(f"Milvus error: {first_line(exc)}")
         raise
     return jsonify(result)
 

@@ -14,14 +14,13 @@ import torch
 from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.check import validate_run
-from ttvis.run.reader import Run
+from ttvis.run.check import open_run, validate_run
 from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
 from ttvis.visualize import boundary as boundary_mod
 from ttvis.visualize import sampling, territory
-from ttvis.visualize.evaluate import evaluate_store, stored_boundary
+from ttvis.visualize.evaluate import evaluate_store
 from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolve_device
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.store import VisStore, load_projector, stored_boundary
 
 METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
@@ -85,8 +84,7 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         raise ValueError(f"grid must be an integer in [8, 4096], got {grid!r}")
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
-    validate_run(run_path, epochs=())  # dataset and head now; epochs below, once we know which are new
-    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    run = open_run(run_path)
     if grid * grid * run.n_classes > MAX_TERRITORY_CELLS:
         raise ValueError(f"grid {grid} is too fine for {run.n_classes} classes: at most "
                          f"{int((MAX_TERRITORY_CELLS // run.n_classes) ** 0.5)}")
@@ -226,7 +224,7 @@ def _boundary(run, method, epochs, plan, store, fraction, seed, report):
         return None, None
     space = None
     for i, e in enumerate(epochs):
-        path = store.model_dir / "boundary" / f"epoch_{e}.npy"
+        path = store.boundary_file(e)
         if path.is_file():
             continue
         idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
@@ -315,7 +313,7 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     fraction of the extent's diagonal). Cost per new epoch does not depend on how many came before.
     The extent only grows if new positions leave it (then every territory is repainted, reported).
     `run_path` may be an opened Run (the server's, confined to its data root)."""
-    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    run = open_run(run_path)
     store = VisStore(run.path, method)
     report = progress or (lambda fraction, message: None)
     if method not in EXTENDABLE:
@@ -399,13 +397,3 @@ def _samples_of(run, store, epochs, idx):
     X = np.concatenate([sampling.rows(run.representations(e), idx) for e in epochs])
     Y = np.concatenate([sampling.rows(store.read_positions(e), idx) for e in epochs])
     return X, np.repeat(np.asarray(epochs), len(idx)), Y
-
-
-def load_projector(run_path, method):
-    """The fitted projector of a built visualization."""
-    store = VisStore(run_path, method)
-    saved = store.model_dir / "projector"
-    if not (saved / "params.json").is_file():
-        raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")
-    return Projector.load(saved)
-
