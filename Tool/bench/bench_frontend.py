@@ -47,7 +47,7 @@ def write_pca_view(run_path, method="pca", size=256):
     visualization engine is not importable (the benchmark measures the page, not the engine)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     run = Run(run_path)
     last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)

@@ -81,7 +81,7 @@ def _write_projection(run, method, centers, progress):
     from tqdm import tqdm
 
     from ttvis.palette import class_colors
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     vis = VisStore(run.path, method)
     todo = [e for e in run.epochs if e not in vis.epochs() or not (vis.epoch_dir(e) / "territory.png").is_file()]

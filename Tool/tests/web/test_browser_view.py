@@ -1017,7 +1017,7 @@ def test_visualization_error_overlay(page, timevis_server):
     import torch
 
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import load_projector
+    from ttvis.visualize.outputs import load_projector
 
     run = Run(timevis_server["run"])
     epoch = run.epochs[-1]

@@ -30,7 +30,7 @@ def write_visualization(run_path, method=METHOD, mirror=False):
     mirror=True flips x (a second method for side-by-side comparison)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     run = Run(run_path)
     last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)

@@ -77,7 +77,7 @@ def run(args):
 
 def _built_epochs(run, method):
     """Epochs already built (to tell an extension from a build); empty when there is none."""
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     try:
         return set(VisStore(run, method).epochs())

@@ -142,14 +142,14 @@ def _check_epoch(run, epoch, dim, head_ok, split):
         from ttvis.run.model_code import load_state_dict
 
         load_state_dict(run.epoch_file(epoch, layout.CHECKPOINT))
-    if (d / layout.INDEX).exists():
-        _check_index(run.epoch_file(epoch, layout.INDEX), split)
+    if (d / layout.TRAINING_INDEX).exists():
+        _check_training_index(run.epoch_file(epoch, layout.TRAINING_INDEX), split)
     if run.has_head and head_ok:
         _check_head(run, epoch, np.array(reps[:4], dtype=np.float32), run.n_classes)
     return int(reps.shape[1])
 
 
-def _check_index(p, split):
+def _check_training_index(p, split):
     """index.json (optional, from classic runs): the training samples an epoch used."""
     idx = read_json(p)
     if not isinstance(idx, list) or not all(is_int(i) for i in idx):

@@ -30,7 +30,7 @@ TRAIN_LABELS = "Training_data/training_dataset_label.pth"
 TEST_DATA = "Testing_data/testing_dataset_data.pth"
 TEST_LABELS = "Testing_data/testing_dataset_label.pth"
 CHECKPOINT = "subject_model.pth"
-INDEX = layout.INDEX
+TRAINING_INDEX = layout.TRAINING_INDEX
 
 
 def is_classic(path) -> bool:
@@ -103,7 +103,7 @@ class ClassicRun:
 
     def training_index(self, epoch):
         """The epoch's index.json (indices into the training set) as int64, or None when absent."""
-        p = self.epoch_dir(epoch) / INDEX
+        p = self.epoch_dir(epoch) / TRAINING_INDEX
         if not p.is_file():
             return None
         idx = read_json(p)
@@ -282,7 +282,7 @@ def import_classic(src, dst, progress=True, batch_size=256):
         index = run.training_index(epoch)
         reps, logits = model_outputs(model, inputs, n_classes=len(run.classes), code=run.model_file,
                                      class_name=run.net, epoch=epoch, batch_size=batch_size, progress=progress)
-        files = {} if index is None else {INDEX: json.dumps(index.tolist()).encode()}
+        files = {} if index is None else {TRAINING_INDEX: json.dumps(index.tolist()).encode()}
         rec.record(model.module, epoch, representations=reps, logits=logits, extra_files=files)
     return dst
 

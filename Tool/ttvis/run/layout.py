@@ -15,7 +15,7 @@ REPRESENTATIONS = "representations.npy"
 LOGITS = "logits.npy"
 HEAD = "head.pt"
 CHECKPOINT = "checkpoint.pt"
-INDEX = "index.json"  # optional: training samples an epoch used (imported classic runs)
+TRAINING_INDEX = "index.json"  # optional: training samples an epoch used (imported classic runs); not a search index
 VISUALIZE = "visualize"
 
 TRAIN, TEST = 0, 1

@@ -1,12 +1,12 @@
 """The REST server: `create_app(test_config=None)` returns the Flask app serving a data root of runs.
 
 One blueprint per resource (runs, epochs, methods, samples, builds, search, docs, web); handlers are thin:
-parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore (ttvis.server.store,
+parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore (ttvis.server.cache,
 a cache that knows no HTTP), serialize. Arrays leave as raw little-endian bytes (responses.binary_response),
 everything else as JSON.
 
 Other blueprints (e.g. search_api) import those helpers:
-    from ttvis.server.store import get_store
+    from ttvis.server.cache import get_store
     from ttvis.server.responses import get_run, get_vis   # Run / VisStore, or a 404 JSON error
     from ttvis.server.responses import json_error, abort_json, binary_response, int_arg, epoch_arg, sample_arg
 and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
@@ -54,19 +54,19 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, follow, guard, live, store
+    from ttvis.server import builds, cache, follow, guard, live
 
     guard.init_app(app)
-    store.init_app(app)
+    cache.init_app(app)
     builds.init_app(app)
     live.init_app(app)
     follow.init_app(app)
     _init_cors(app)
     _register_errors(app)
 
-    from ttvis.server import epochs, marks, methods, openapi, overlays, runs, samples, search_api, web
+    from ttvis.server import marks, methods, openapi, overlays, predictions, runs, samples, search_api, web
 
-    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
+    for module in (runs, predictions, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
     if hasattr(search_api, "init_app"):
         search_api.init_app(app)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.server.responses import abort_json, get_run
-from ttvis.visualize.store import METHOD_NAME, VisStore
+from ttvis.visualize.outputs import METHOD_NAME, VisStore
 
 bp = Blueprint("builds", __name__, url_prefix="/api/runs/<run>/methods/<method>")
 

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.server.responses import abort_json, get_run
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("follow", __name__, url_prefix="/api/runs")
 

@@ -25,7 +25,7 @@ from ttvis.run import layout
 from ttvis.run.reader import Run
 from ttvis.server.responses import abort_json
 from ttvis.server.safepath import Refused, run_dir
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("live", __name__, url_prefix="/api/runs")
 

@@ -6,10 +6,10 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import (REVALIDATE, abort_json, binary_response, bytes_response, cached_payload, epoch_arg,
                                     get_run, get_vis, sample_arg)
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_store
 
 bp = Blueprint("methods", __name__, url_prefix="/api/runs/<run>/methods/<method>")
 

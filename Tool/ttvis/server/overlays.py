@@ -11,10 +11,10 @@ from flask import Blueprint, jsonify
 
 from ttvis.errors import RunError
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import abort_json, binary_response, cached_payload, epoch_arg, get_run, get_vis
 from ttvis.server.runs import label_dtype
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_store
 
 bp = Blueprint("overlays", __name__, url_prefix="/api/runs/<run>")
 
@@ -83,7 +83,7 @@ def roundtrip(run, method, epoch):
     def decoded():
         import torch
 
-        from ttvis.visualize.store import load_projector
+        from ttvis.visualize.outputs import load_projector
 
         if not r.has_head:
             return None

@@ -15,7 +15,7 @@ import numpy as np
 from flask import Response, abort, jsonify, request
 
 from ttvis.server.safepath import Refused, check_run_name
-from ttvis.server.store import get_store
+from ttvis.server.cache import get_store
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"  # may be cached, but ask first (ETag makes that a cheap 304)

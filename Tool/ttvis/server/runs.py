@@ -5,10 +5,10 @@ from flask import Blueprint, jsonify
 
 from ttvis.palette import class_hex
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import binary_response, cached_payload, get_run
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_store
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 

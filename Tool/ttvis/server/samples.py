@@ -6,8 +6,8 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import abort_json, bytes_response, get_run, int_arg, sample_arg
-from ttvis.server.store import get_store
 
 bp = Blueprint("samples", __name__, url_prefix="/api/runs/<run>/samples")
 

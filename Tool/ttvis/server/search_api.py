@@ -11,8 +11,8 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import abort_json, epoch_arg, get_run, int_arg, sample_arg
-from ttvis.server.store import get_store
 
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
 

@@ -20,7 +20,7 @@ from ttvis.visualize import boundary as boundary_mod
 from ttvis.visualize import sampling, territory
 from ttvis.visualize.evaluate import evaluate_store
 from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolve_device
-from ttvis.visualize.store import VisStore, load_projector, stored_boundary
+from ttvis.visualize.outputs import VisStore, load_projector, stored_boundary
 
 METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes

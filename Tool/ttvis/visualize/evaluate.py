@@ -27,7 +27,7 @@ def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
     ranking against at most REFERENCE_EPOCHS evenly spaced epochs, so memory and time per epoch do not
     grow with the run: epochs stream from the memory-mapped files one at a time."""
     if projector is None:
-        from ttvis.visualize.store import load_projector
+        from ttvis.visualize.outputs import load_projector
 
         projector = load_projector(run.path, store.method)
     built = store.epochs()
@@ -102,7 +102,7 @@ def summarise(per_epoch, epochs):
 def compare(run_path):
     """{method: summary} for every built method of the run, computing missing metrics on the way."""
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import VisStore, stored_boundary
+    from ttvis.visualize.outputs import VisStore, stored_boundary
 
     run = Run(run_path)
     out = {}

@@ -23,7 +23,7 @@ from ttvis.run import layout
 from ttvis.run.rules import check_array
 from ttvis.run.reader import Run, read_json, read_npy
 from ttvis.server.safepath import Refused, inside, run_dir
-from ttvis.visualize.store import METHOD_NAME, VisStore
+from ttvis.visualize.outputs import METHOD_NAME, VisStore
 
 
 class LRU:

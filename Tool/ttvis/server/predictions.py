@@ -1,14 +1,15 @@
-"""Per-epoch arrays of a run (predictions, confidences) and the events between two epochs."""
+"""What the classifier predicts at each epoch (predictions, confidences) and what changed between two epochs
+(events); the positions of a visualization are served by methods.py."""
 
 import numpy as np
 from flask import Blueprint, jsonify, request
 
 from ttvis.run import layout
+from ttvis.server.cache import get_store
 from ttvis.server.responses import binary_response, cached_payload, epoch_arg, get_run
 from ttvis.server.runs import label_dtype
-from ttvis.server.store import get_store
 
-bp = Blueprint("epochs", __name__, url_prefix="/api/runs/<run>")
+bp = Blueprint("predictions", __name__, url_prefix="/api/runs/<run>")
 
 TOP_CHANGES = 100
 

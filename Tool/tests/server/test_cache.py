@@ -3,7 +3,7 @@
 import pytest
 
 from ttvis.server.safepath import Refused, check_run_name
-from ttvis.server.store import LRU, RunStore
+from ttvis.server.cache import LRU, RunStore
 
 
 def test_lru_is_bounded_and_keeps_recent():
