@@ -713,6 +713,7 @@ def test_landing_on_a_built_run(page, landing_server):
     page.goto(f"{landing_server}/?run=aaa")
     page.wait_for_selector("#message:not([hidden])")
     assert "No visualization" in page.inner_text("#message")
+    page.wait_for_function("document.querySelector('#build-method').options.length === 6")  # the engine's list
     assert page.input_value("#build-method") == "pca"
     assert page.is_hidden("#build-warning")
     page.select_option("#build-method", "timevis")

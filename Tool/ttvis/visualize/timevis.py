@@ -22,6 +22,7 @@ from ttvis.visualize.projector import register
 @register
 class TimeVis(ParametricProjector):
     name = "timevis"
+    cost, streams, samples_keyframes, extendable = 5, False, True, True
     # One model serves every epoch, so it needs more width than DVI's per-epoch models (64 wide
     # underfits), and smaller batches (more optimiser steps for the same edge samples) form a finer
     # layout; fewer samples per node pay for both. Digits / MNIST 10k NN@15: 4.1 -> 4.6, 2.0 -> 2.4.
