@@ -14,7 +14,7 @@ def write_pca_visualization(run_path, method=METHOD):
 
     run = Run(run_path)
     vis = VisStore(run_path, method)
-    vis.write_params({"method": method, "seed": 0})
+    vis.write_params({"method": method, "seed": 0, "has_territory": True})
     per_epoch = {}
     for e in run.epochs:
         x = np.asarray(run.representations(e), dtype=np.float64)

@@ -291,7 +291,7 @@ def test_lasso_selects_the_dots_inside(page, server):
     got = set(page.evaluate("window.ttvis.gallery"))
     assert len(got ^ inside) <= 2, f"lasso picked {len(got)}, expected {len(inside)}"
     thumbs = page.query_selector_all("#gallery-panel .thumb")
-    assert len(thumbs) == min(len(inside), 240) or abs(len(thumbs) - len(inside)) <= 2
+    assert len(thumbs) == min(len(got), 240)
 
 
 def test_compare_links_zoom_and_selection(page, server):
@@ -481,7 +481,7 @@ def test_demo_view_with_timevis(page, timevis_server):
 
     img = shot(page, clip=stage_box(page))
     assert (np.abs(img - 255).max(axis=2) > 10).mean() > 0.5, "territories should cover the map"
-    assert "epoch 5" in page.inner_text("#epoch-label") or f"epoch {epoch}" in page.inner_text("#epoch-label")
+    assert page.text_content("#epoch-label") == f"epoch {epoch}  ({len(run.epochs) - 1}/{len(run.epochs)})"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo_view.png"))
 
@@ -881,7 +881,7 @@ def test_gallery_badges_reasons_and_no_null(page, server, web_root):
     first = real["samples"][0]["index"]
     assert page.inner_text(f"#gallery-panel .thumb[data-index='{first}'] .reason") == f"neighbours say {first % 10}; learned at epoch 3"
     page.unroute("**/suspicious?*")
-    assert "g=suspicious" in page.evaluate("location.search") or page.wait_for_function("location.search.includes('g=suspicious')")
+    page.wait_for_function("location.search.includes('g=suspicious')")
 
 
 def test_build_cancel(page, bare_server):

@@ -45,7 +45,7 @@ def write_visualization(run_path, method=METHOD, mirror=False):
     lo, hi = allpos.min(axis=0), allpos.max(axis=0)
     pad = 0.05 * (hi - lo)
     store = VisStore(run_path, method)
-    store.write_params({"method": method, "note": "test fixture"})
+    store.write_params({"method": method, "note": "test fixture", "has_territory": True})
     store.write_extent(lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     colors = class_colors(len(run.classes))
     S, half = TERRITORY_SIZE, TERRITORY_SIZE // 2

@@ -54,22 +54,21 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, cache, follow, guard, live
+    from ttvis.server import builds, cache, follow, guard, live, search_api
 
     guard.init_app(app)
     cache.init_app(app)
     builds.init_app(app)
     live.init_app(app)
     follow.init_app(app)
+    search_api.init_app(app)
     _init_cors(app)
     _register_errors(app)
 
-    from ttvis.server import marks, methods, openapi, overlays, predictions, runs, samples, search_api, web
+    from ttvis.server import marks, methods, openapi, overlays, predictions, runs, samples, web
 
     for module in (runs, predictions, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
-    if hasattr(search_api, "init_app"):
-        search_api.init_app(app)
     from ttvis.server.responses import gzip_json
 
     app.after_request(gzip_json)

@@ -24,19 +24,15 @@ def split_sizes(name):
 
 
 def method_info(name, method):
-    """Epochs, extent, territory flag and metric summary of one built method."""
+    """Epochs, extent, territory flag and metric summary of one built method, as its build wrote them."""
     store = get_store()
-    vis = store.vis(name, method)
     epochs = store.method_epochs(name, method)
     extent = store.vis_json(name, method, "extent.json", default={})
-    if not extent and epochs:
-        pos = np.concatenate([store.positions(name, method, e)[0] for e in epochs])
-        extent = {"x_min": float(pos[:, 0].min()), "x_max": float(pos[:, 0].max()),
-                  "y_min": float(pos[:, 1].min()), "y_max": float(pos[:, 1].max())}
+    params = store.vis_json(name, method, "params.json")
     metrics = store.vis_json(name, method, "metrics.json", default={})
     summary = metrics.get("summary", {}) if isinstance(metrics, dict) else {}
     return {"epochs": epochs, "extent": extent or None,
-            "has_territory": any((vis.epoch_dir(e) / "territory.png").is_file() for e in epochs),
+            "has_territory": isinstance(params, dict) and params.get("has_territory") is True,
             "summary": summary if isinstance(summary, dict) else {}}
 
 

@@ -49,10 +49,7 @@ def init_app(app):
 
 
 def _service():
-    ext = current_app.extensions
-    if "ttvis_search" not in ext:  # the app factory did not call init_app
-        init_app(current_app)
-    return ext["ttvis_search"]
+    return current_app.extensions["ttvis_search"]
 
 
 def _choice(name, allowed):
