@@ -38,6 +38,8 @@ def check_run(path, epochs=None) -> list:
     """Return a list of one-line problems (empty when the run is valid). `path` may be an opened Run;
     `epochs` limits the per-epoch checks to those epochs (default: all), so that extending a build by one
     epoch does not re-read the others."""
+    problems = Problems()
+    attempt = problems.attempt
     if isinstance(path, Run):
         run, path = path, path.path
     else:
@@ -48,12 +50,9 @@ def check_run(path, epochs=None) -> list:
             from ttvis.run.classic import check_classic
 
             return check_classic(path)
-        try:
-            run = Run(path)
-        except RunError as exc:
-            return [str(exc)]
-    problems = Problems()
-    attempt = problems.attempt
+        run = attempt(Run, path)
+        if run is None:
+            return list(problems)
 
     labels = attempt(lambda: np.asarray(run.labels))
     split = attempt(lambda: np.asarray(run.split))

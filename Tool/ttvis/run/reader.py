@@ -47,6 +47,8 @@ class Run:
             raise RunError(self.path, "run folder does not exist")
         self.meta = read_json(self.file(layout.RUN_JSON))
         validate_meta(self.meta, self.path / layout.RUN_JSON)
+        self.n = int(self.meta["n_samples"])  # samples: every array's rows
+        self.n_classes = len(self.meta["classes"])
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -55,19 +57,13 @@ class Run:
 
     @property
     def classes(self):
+        """Class names; a label is an index into them."""
         return list(self.meta["classes"])
 
     @property
-    def n_classes(self):
-        return len(self.meta["classes"])
-
-    @property
     def epochs(self):
+        """The recorded epochs, ascending."""
         return list(self.meta["epochs"])
-
-    @property
-    def n(self):
-        return int(self.meta["n_samples"])
 
     def file(self, relpath):
         """The run's file `relpath`, passed through `confine`."""

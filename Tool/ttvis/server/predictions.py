@@ -14,23 +14,23 @@ bp = Blueprint("predictions", __name__, url_prefix="/api/runs/<run>")
 TOP_CHANGES = 100
 
 
+def _rows(run, epoch):
+    """The run, its dynamics, the row of `epoch` in them, and the signature their payloads are kept under."""
+    r = get_run(run)
+    return r, r.dynamics, r.dynamics.index[epoch_arg(r, epoch)], get_store().signature(run, layout.RUN_JSON)
+
+
 @bp.get("/epochs/<epoch>/predictions")
 def predictions(run, epoch):
-    r = get_run(run)
-    e = epoch_arg(r, epoch)
-    d, sig = r.dynamics, get_store().signature(run, layout.RUN_JSON)
-    payload = cached_payload(("predictions", run, sig, e),
-                             lambda: d.predictions[d.index[e]].astype(label_dtype(r.n_classes)))
-    return binary_response(payload)
+    r, d, k, sig = _rows(run, epoch)
+    dtype = label_dtype(r.n_classes)
+    return binary_response(cached_payload(("predictions", run, sig, k), lambda: d.predictions[k].astype(dtype)))
 
 
 @bp.get("/epochs/<epoch>/confidence")
 def confidence(run, epoch):
-    r = get_run(run)
-    e = epoch_arg(r, epoch)
-    d, sig = r.dynamics, get_store().signature(run, layout.RUN_JSON)
-    payload = cached_payload(("confidence", run, sig, e), lambda: d.confidences[d.index[e]])
-    return binary_response(payload)
+    _, d, k, sig = _rows(run, epoch)
+    return binary_response(cached_payload(("confidence", run, sig, k), lambda: d.confidences[k]))
 
 
 @bp.get("/events")
