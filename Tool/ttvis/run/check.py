@@ -15,14 +15,16 @@ from ttvis.run.rules import check_array, is_int
 
 
 def open_run(path):
-    """The Run at `path` (or `path` itself when it is one); RunError for a classic run (which needs
-    `ttvis import-classic` first) or an unreadable run.json."""
+    """The Run at `path` (or `path` itself when it is one); RunError for an unreadable run.json, or for a
+    classic run: its first problem as `check` reports it, else that it needs `ttvis import-classic` first."""
     if isinstance(path, Run):
         return path
-    from ttvis.run.classic import is_classic
+    from ttvis.run.classic import check_classic, is_classic
 
     if is_classic(path):
-        raise RunError(path, "is a classic run; convert it with `ttvis import-classic` first")
+        problems = check_classic(path)
+        raise RunError(None, problems[0]) if problems else \
+            RunError(path, "is a classic run; convert it with `ttvis import-classic` first")
     return Run(path)
 
 
