@@ -47,7 +47,7 @@ def write_pca_view(run_path, method="pca", size=256):
     visualization engine is not importable (the benchmark measures the page, not the engine)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     run = Run(run_path)
     last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)
@@ -57,7 +57,7 @@ def write_pca_view(run_path, method="pca", size=256):
     pos = {e: ((np.asarray(run.representations(e)) - mean) @ basis).astype(np.float32) for e in run.epochs}
     allpos = np.concatenate(list(pos.values()))
     lo, hi = allpos.min(0) - 0.05 * np.ptp(allpos, 0), allpos.max(0) + 0.05 * np.ptp(allpos, 0)
-    store.write_params({"method": method, "source": "bench_frontend PCA"})
+    store.write_params({"method": method, "source": "bench_frontend PCA", "has_territory": True})
     store.write_extent(lo[0], hi[0], lo[1], hi[1])
     gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], size), np.linspace(hi[1], lo[1], size))
     grid = np.stack([gx.ravel(), gy.ravel()], 1)

@@ -92,7 +92,7 @@ else:
 PRODUCT = """
 import json, resource, sys, time
 from ttvis.run.reader import Run
-from ttvis.search.trajectory import trajectory_vectors
+from ttvis.run.dynamics import trajectory_vectors
 from ttvis.suspicious.rank import rank_suspicious
 run, out = Run(sys.argv[1]), {}
 t = time.perf_counter(); rank_suspicious(run, top=100); out["suspicious_s"] = time.perf_counter() - t

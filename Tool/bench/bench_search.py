@@ -126,7 +126,7 @@ def main(argv=None):
     label = run.labels == 3
     results["label=3"] = measure(conn, name, queries[:50], exact_topk(x, queries[:50], a.k, label), a.k,
                                  f"&epoch={epoch}&label=3")
-    from ttvis.search.trajectory import trajectory_vectors
+    from ttvis.run.dynamics import trajectory_vectors
 
     traj = trajectory_vectors(run)
     results["trajectory"] = measure(conn, name, queries[:50], exact_topk(traj, queries[:50], a.k), a.k,

@@ -74,7 +74,7 @@ def umap_baseline(run):
 def territory_seconds(run, store):
     """Median seconds of one 256 x 256 territory of the last epoch (decode -> head -> colours)."""
     from ttvis.visualize import territory
-    from ttvis.visualize.build import load_projector
+    from ttvis.visualize.outputs import load_projector
 
     proj = load_projector(run.path, store.method)
     e = store.epochs()[-1]
@@ -90,7 +90,8 @@ def territory_seconds(run, store):
 def bench_run(name, path, methods, seed):
     from ttvis.run.reader import Run
     from ttvis.visualize.build import build_visualization
-    from ttvis.visualize.evaluate import evaluate_store, stored_boundary
+    from ttvis.visualize.evaluate import evaluate_store
+    from ttvis.visualize.outputs import stored_boundary
 
     run = Run(path)
     print(f"\n== {name}: {run.n} samples ({len(run.train_idx)} train), {len(run.epochs)} epochs, "

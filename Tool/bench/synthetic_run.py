@@ -81,7 +81,7 @@ def _write_projection(run, method, centers, progress):
     from tqdm import tqdm
 
     from ttvis.palette import class_colors
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     vis = VisStore(run.path, method)
     todo = [e for e in run.epochs if e not in vis.epochs() or not (vis.epoch_dir(e) / "territory.png").is_file()]
@@ -93,7 +93,7 @@ def _write_projection(run, method, centers, progress):
     positions = {e: (np.asarray(run.representations(e)) - mean) @ axes for e in run.epochs}
     allpos = np.concatenate(list(positions.values()))
     lo, hi = np.percentile(allpos, 0.5, axis=0), np.percentile(allpos, 99.5, axis=0)
-    vis.write_params({"method": method, "synthetic": True, "projection": "pca of class means"})
+    vis.write_params({"method": method, "synthetic": True, "projection": "pca of class means", "has_territory": True})
     vis.write_extent(lo[0], hi[0], lo[1], hi[1])
     proj_centers = (centers - mean) @ axes
     colors = class_colors(len(centers))

@@ -68,8 +68,10 @@ def _run(args):
     except RunError as exc:
         print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)
         return 1
-    except ValueError as exc:  # a bad parameter
-        print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)
+    except ValueError as exc:
+        if not _raised_here(exc):  # from deep inside a library: a bug, not the user's parameter
+            return _internal(args, exc)
+        print(f"ttvis {args.verb}: error: {exc}", file=sys.stderr)  # our check of a parameter refused it
         return 2
     except OSError as exc:  # e.g. the disk is full: name the file when the system does
         where = f"{exc.filename}: " if exc.filename else ""
@@ -79,9 +81,23 @@ def _run(args):
         print(f"ttvis {args.verb}: interrupted; run it again to resume", file=sys.stderr)
         return 130
     except Exception as exc:
-        if os.environ.get("TTVIS_DEBUG"):
-            raise
-        first = (str(exc).splitlines() or [""])[0][:300]
-        print(f"ttvis {args.verb}: internal error: {type(exc).__name__}: {first} "
-              "(set TTVIS_DEBUG=1 to see the traceback)", file=sys.stderr)
-        return 3
+        return _internal(args, exc)
+
+
+def _internal(args, exc):
+    if os.environ.get("TTVIS_DEBUG"):
+        raise exc
+    from ttvis.errors import first_line
+
+    print(f"ttvis {args.verb}: internal error: {type(exc).__name__}: {first_line(exc, 300)} "
+          "(set TTVIS_DEBUG=1 to see the traceback)", file=sys.stderr)
+    return 3
+
+
+def _raised_here(exc):
+    """Whether the innermost Python frame of the exception's traceback is in this package."""
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    return bool(frames) and Path(__file__).resolve().parent in Path(frames[-1].filename).resolve().parents

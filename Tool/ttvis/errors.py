@@ -34,3 +34,10 @@ class Problems(list):
             if str(exc) not in self:  # e.g. model code failing the same way for every epoch
                 self.append(str(exc))
         return None
+
+
+def first_line(exc, limit=200):
+    """The first line of an exception's message, at most `limit` characters (its type's name when empty).
+    A MilvusException's own `message` is preferred to its wrapped text."""
+    text = str(getattr(exc, "message", None) or exc)
+    return (text.splitlines() or [type(exc).__name__])[0][:limit]

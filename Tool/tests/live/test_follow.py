@@ -12,7 +12,7 @@ def test_pca_grows_by_new_epochs_as_a_full_build_would(run_copy, tmp_path):
     import shutil
 
     from ttvis.visualize.build import build_visualization
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     build_visualization(run_copy, "pca", epochs="1-4", evaluate=False)
     build_visualization(run_copy, "pca", evaluate=False)  # the run has 6 epochs: extends by 5 and 6

@@ -43,7 +43,7 @@ def test_filters_equal_exact_knn_with_the_same_mask(index, knn):
 
 
 def test_trajectory_search_equals_exact_knn(index, knn):
-    from ttvis.search.trajectory import trajectory_vectors
+    from ttvis.run.dynamics import trajectory_vectors
 
     vec = trajectory_vectors(index.run)
     assert vec.shape == (index.run.n, index.run.n_classes * len(index.run.epochs))

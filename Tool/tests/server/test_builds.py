@@ -60,3 +60,17 @@ def test_build_pca_in_background(build_client):
     assert pos.status_code == 200
     expected = np.load(root / "r/visualize/pca/epochs/epoch_1/positions.npy")
     np.testing.assert_array_equal(np.frombuffer(pos.data, np.float32).reshape(-1, 2), expected)
+
+
+def test_methods_are_the_engines_registry_cheapest_first(client):
+    from ttvis.visualize.projector import PROJECTORS
+
+    listed = client.get("/api/methods").get_json()["methods"]
+    names = [m["name"] for m in listed]
+    assert sorted(names) == sorted(PROJECTORS) and len(names) == 6
+    assert names[0] == "pca" and names[-1] == "timevis"
+    assert [m["cost"] for m in listed] == sorted(m["cost"] for m in listed)
+    by_name = {m["name"]: m for m in listed}
+    assert by_name["pca"]["slow_from"] is None and by_name["timevis"]["slow_from"] == 0
+    assert by_name["umap"]["fits_on"] == "all" and not by_name["umap"]["has_inverse"]
+    assert by_name["timevis"]["extendable"] and by_name["timevis"]["parameters"]["seed"] == 0

@@ -87,7 +87,7 @@ def test_rewritten_positions_are_picked_up(run_copy, tmp_path):
 
     from srvutil import write_pca_visualization
     from ttvis.server import create_app
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     root = tmp_path / "root"
     root.mkdir()

@@ -5,7 +5,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from ttvis.run.reader import softmax
+from ttvis.run.dynamics import softmax
 
 
 def test_sample_json(client, data_root, digits):

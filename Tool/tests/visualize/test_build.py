@@ -24,8 +24,13 @@ def cli(*args, **kw):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
-def test_methods_listed():
-    assert set(METHODS) == {"timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"}
+def test_methods_are_the_registry_cheapest_first(tmp_path):
+    from ttvis.visualize.projector import PROJECTORS
+
+    assert METHODS == tuple(sorted(PROJECTORS, key=lambda m: PROJECTORS[m].cost))
+    assert METHODS[0] == "pca" and METHODS[-1] == "timevis" and len(METHODS) == 6
+    with pytest.raises(ValueError, match="one of pca, umap, tsne, aligned-umap, dvi, timevis; got 'nope'"):
+        build_visualization(tmp_path, "nope")
 
 
 def test_parse_epochs():

@@ -6,7 +6,7 @@ import io
 import shutil
 
 import pytest
-from conftest import RUN_NAME, serve
+from webutil import RUN_NAME, serve
 
 pytestmark = pytest.mark.browser
 

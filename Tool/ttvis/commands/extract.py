@@ -18,11 +18,15 @@ def add_arguments(p):
 
 def run(args):
     from ttvis.run.check import check_run
-    from ttvis.run.extract import extract_command_target, extract_run
+    from ttvis.errors import RunError
+    from ttvis.run.classic import is_classic
+    from ttvis.run.extract import extract_run
 
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
-    path = extract_command_target(args.run)
+    path = args.run
+    if is_classic(path):
+        raise RunError(path, "is a classic run; convert it with `ttvis import-classic` (which extracts too)")
     done = extract_run(path, force=args.force, batch_size=args.batch_size)
     print(f"extracted {len(done)} epoch(s) in {path}")
     problems = check_run(path)

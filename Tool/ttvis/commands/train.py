@@ -3,16 +3,14 @@ inverse), model weights and quality metrics, under <run>/visualize/<method>/. In
 where they stopped; a timevis build whose run has gained epochs is extended by them (earlier epochs stay
 as they were); --force starts again.
 
-methods: timevis (one model for all epochs), dvi (one model per epoch), pca, umap, aligned-umap, tsne."""
+methods (the projectors ttvis.visualize registers): timevis (one model for all epochs), dvi (one model per
+epoch), pca, umap, aligned-umap, tsne."""
 
 HELP = "project a run's representations to 2D and paint decision territories"
 
-METHOD_CHOICES = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
-
-
 def add_arguments(p):
     p.add_argument("run", help="run folder")
-    p.add_argument("--method", default="timevis", choices=METHOD_CHOICES)
+    p.add_argument("--method", default="timevis", help="the projector (default timevis); see above")
     p.add_argument("--epochs", default=None, help="epochs to use, e.g. 1,5,10 or 1-10 (default: all)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--force", action="store_true", help="delete this method's outputs and build again")
@@ -77,7 +75,7 @@ def run(args):
 
 def _built_epochs(run, method):
     """Epochs already built (to tell an extension from a build); empty when there is none."""
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     try:
         return set(VisStore(run, method).epochs())

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ttvis.errors import Problems, RunError
+from ttvis.errors import Problems, RunError, first_line
 from ttvis.run import layout
 from ttvis.run.reader import read_json
+from ttvis.run.rules import is_int
 
 CONFIG = "config.json"
 MODEL_FILE = "Model/model.py"
@@ -29,16 +30,12 @@ TRAIN_LABELS = "Training_data/training_dataset_label.pth"
 TEST_DATA = "Testing_data/testing_dataset_data.pth"
 TEST_LABELS = "Testing_data/testing_dataset_label.pth"
 CHECKPOINT = "subject_model.pth"
-INDEX = layout.INDEX
+TRAINING_INDEX = layout.TRAINING_INDEX
 
 
 def is_classic(path) -> bool:
     path = Path(path)
     return (path / CONFIG).is_file() and not (path / layout.RUN_JSON).exists()
-
-
-def _int(value):
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class ClassicRun:
@@ -58,14 +55,14 @@ class ClassicRun:
         if not isinstance(classes, list) or not classes or not all(isinstance(c, (str, int)) for c in classes):
             raise RunError(where, '"DVI.CLASSES" must be a non-empty list of class names')
         start, end, period = dvi.get("EPOCH_START"), dvi.get("EPOCH_END"), dvi.get("EPOCH_PERIOD", 1)
-        if not (_int(start) and _int(end) and _int(period)) or period < 1 or end < start:
+        if not (is_int(start) and is_int(end) and is_int(period)) or period < 1 or end < start:
             raise RunError(where, '"DVI.EPOCH_START", "EPOCH_END", "EPOCH_PERIOD" must be integers with '
                                   f'START <= END and PERIOD >= 1 (got {start!r}, {end!r}, {period!r})')
         training = dvi.get("TRAINING")
         if not isinstance(training, dict) or not isinstance(training.get("NET"), str) or not training["NET"]:
             raise RunError(where, '"DVI.TRAINING.NET" must name the network class in Model/model.py')
         for key in ("train_num", "test_num"):
-            if key in training and not (_int(training[key]) and training[key] >= 0):
+            if key in training and not (is_int(training[key]) and training[key] >= 0):
                 raise RunError(where, f'"DVI.TRAINING.{key}" must be a non-negative integer')
         self.config = dvi
         self.classes = [str(c) for c in classes]
@@ -106,11 +103,11 @@ class ClassicRun:
 
     def training_index(self, epoch):
         """The epoch's index.json (indices into the training set) as int64, or None when absent."""
-        p = self.epoch_dir(epoch) / INDEX
+        p = self.epoch_dir(epoch) / TRAINING_INDEX
         if not p.is_file():
             return None
         idx = read_json(p)
-        if not isinstance(idx, list) or not all(_int(i) for i in idx):
+        if not isinstance(idx, list) or not all(is_int(i) for i in idx):
             raise RunError(p, "must hold a list of integer training indices")
         idx = np.asarray(idx, dtype=np.int64)
         n_train = len(self.train[1])
@@ -179,7 +176,7 @@ def _try_forward(run, model, x, where):
         raise
     except Exception as exc:
         raise RunError(where, f"{run.net}.feature()/prediction() fail on the data: "
-                              f"{type(exc).__name__}: {str(exc).splitlines()[0][:150]}") from None
+                              f"{type(exc).__name__}: {first_line(exc, 150)}") from None
     if tuple(z.shape) != (len(x), len(run.classes)):
         raise RunError(where, f"{run.net}.prediction() returns shape {tuple(z.shape)}, "
                               f"expected ({len(x)}, {len(run.classes)}) for the classes in config.json")
@@ -256,7 +253,7 @@ def import_classic(src, dst, progress=True, batch_size=256):
     import torch
     from tqdm import tqdm
 
-    from ttvis.run.extract import device, model_outputs
+    from ttvis.run.forward import device, model_outputs
     from ttvis.run.recorder import Recorder
 
     src, dst = Path(src).resolve(), Path(dst)
@@ -285,7 +282,7 @@ def import_classic(src, dst, progress=True, batch_size=256):
         index = run.training_index(epoch)
         reps, logits = model_outputs(model, inputs, n_classes=len(run.classes), code=run.model_file,
                                      class_name=run.net, epoch=epoch, batch_size=batch_size, progress=progress)
-        files = {} if index is None else {INDEX: json.dumps(index.tolist()).encode()}
+        files = {} if index is None else {TRAINING_INDEX: json.dumps(index.tolist()).encode()}
         rec.record(model.module, epoch, representations=reps, logits=logits, extra_files=files)
     return dst
 

@@ -15,7 +15,7 @@ REPRESENTATIONS = "representations.npy"
 LOGITS = "logits.npy"
 HEAD = "head.pt"
 CHECKPOINT = "checkpoint.pt"
-INDEX = "index.json"  # optional: training samples an epoch used (imported classic runs)
+TRAINING_INDEX = "index.json"  # optional: training samples an epoch used (imported classic runs); not a search index
 VISUALIZE = "visualize"
 
 TRAIN, TEST = 0, 1
@@ -23,3 +23,9 @@ TRAIN, TEST = 0, 1
 
 def epoch_dirname(epoch: int) -> str:
     return f"epoch_{int(epoch)}"
+
+
+def epoch_of(dirname):
+    """The epoch named by epoch_dirname(epoch) (a folder's or a file's stem), else None."""
+    prefix, _, digits = str(dirname).partition("_")
+    return int(digits) if prefix == "epoch" and digits.isdigit() and digits.isascii() else None

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from ttvis.errors import RunError
+from ttvis.errors import RunError, first_line
 
 TIMEOUT_ENV = "TTVIS_MODEL_TIMEOUT"
 DEFAULT_TIMEOUT = 120.0
@@ -122,7 +122,7 @@ def user_code(path, what):
     except KeyboardInterrupt:
         raise RunError(path, f"{what}: the code raised KeyboardInterrupt") from None
     except Exception as exc:
-        first = (str(exc).splitlines() or [""])[0][:150]
+        first = first_line(exc, 150)
         raise RunError(path, f"{what}: {type(exc).__name__}: {first}") from None
 
 
@@ -160,7 +160,7 @@ def load_model(model_path, class_name, checkpoint_path):
         try:
             model.load_state_dict(state)
         except Exception as exc:  # the checkpoint does not fit: its fault, not the code's
-            misfit = (str(exc).splitlines() or [""])[0][:150]
+            misfit = first_line(exc, 150)
     if misfit is not None:
         raise RunError(checkpoint_path, f"does not fit {class_name}: {misfit}")
     with user_code(model_path, f"{class_name}.eval()"):
@@ -179,7 +179,7 @@ def load_torch_file(path, *, missing, unreadable):
         if "Weights only load failed" in str(exc):
             raise RunError(path, f"{unreadable}: it holds pickled Python objects, not only tensors; refused, "
                                  "as loading them could run code") from None
-        first = (str(exc).splitlines() or [""])[0][:120]
+        first = first_line(exc, 120)
         raise RunError(path, f"{unreadable} ({type(exc).__name__}{': ' + first if first else ''})") from None
 
 

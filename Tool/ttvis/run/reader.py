@@ -6,8 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ttvis.errors import RunError
+from ttvis.errors import RunError, first_line
 from ttvis.run import layout
+from ttvis.run.dynamics import Dynamics, softmax
+from ttvis.run.rules import check_array, validate_meta
 
 
 def read_json(path):
@@ -32,14 +34,6 @@ def read_npy(path, mmap=True):
         raise RunError(path, f"unreadable array ({type(exc).__name__}: {str(exc)[:120]})") from None
 
 
-def softmax(logits):
-    z = np.asarray(logits, dtype=np.float32)
-    z = z - z.max(axis=1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=1, keepdims=True)
-    return z
-
-
 class Run:
     """One run of training dynamics. Cheap to open; arrays load on first use.
 
@@ -52,9 +46,9 @@ class Run:
         if not self.path.is_dir():
             raise RunError(self.path, "run folder does not exist")
         self.meta = read_json(self.file(layout.RUN_JSON))
-        from ttvis.run.check import validate_meta
-
         validate_meta(self.meta, self.path / layout.RUN_JSON)
+        self.n = int(self.meta["n_samples"])  # samples: every array's rows
+        self.n_classes = len(self.meta["classes"])
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -63,19 +57,13 @@ class Run:
 
     @property
     def classes(self):
+        """Class names; a label is an index into them."""
         return list(self.meta["classes"])
 
     @property
-    def n_classes(self):
-        return len(self.meta["classes"])
-
-    @property
     def epochs(self):
+        """The recorded epochs, ascending."""
         return list(self.meta["epochs"])
-
-    @property
-    def n(self):
-        return int(self.meta["n_samples"])
 
     def file(self, relpath):
         """The run's file `relpath`, passed through `confine`."""
@@ -96,9 +84,7 @@ class Run:
 
     # -- dataset ----------------------------------------------------------------------------
     def _array(self, path, kind, columns=None, optional=False):
-        """The array at `path` (from file()), checked against the format's rules (check.check_array)."""
-        from ttvis.run.check import check_array
-
+        """The array at `path` (from file()), checked against the format's rules (rules.check_array)."""
         if optional and not path.is_file():
             return None
         return check_array(path, read_npy(path), kind, self.n, columns=columns)
@@ -147,6 +133,12 @@ class Run:
     def predictions(self, epoch):
         return np.asarray(np.argmax(self.logits(epoch), axis=1), dtype=np.int64)
 
+    @cached_property
+    def dynamics(self):
+        """Every sample's predictions, confidences, label probabilities and margins over all epochs
+        (ttvis.run.dynamics), derived from the logits once for this opened run."""
+        return Dynamics(self)
+
     @property
     def dim(self):
         return int(self.representations(self.epochs[0]).shape[1])
@@ -169,7 +161,7 @@ class Run:
             except RunError:
                 raise
             except Exception as exc:
-                raise RunError(path, f"unreadable head ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from None
+                raise RunError(path, f"unreadable head ({type(exc).__name__}: {first_line(exc, 120)})") from None
         model = self.model(epoch)
         if model is None:
             raise RunError(self.path / layout.RUN_JSON, 'run has neither "head" nor "model": territories need one')

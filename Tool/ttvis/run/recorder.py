@@ -23,7 +23,8 @@ import torch
 from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.check import check_array, validate_meta
+from ttvis.run.rules import check_array, validate_meta
+from ttvis.run.forward import outputs
 from ttvis.run.head import spec_from_module, state_dict_of
 from ttvis.run.reader import read_json
 
@@ -134,7 +135,8 @@ class Recorder:
         if representations is None:
             if model is None or self.inputs is None:
                 raise ValueError("record() needs a model and inputs, or representations and logits")
-            representations, logits = self._run_model(model, head_module)
+            representations, logits = outputs(model, self.inputs, batch_size=self.batch_size,
+                                              feature=self.feature, head=head_module if self.feature else None)
         reps = _numpy(representations)
         reps = np.ascontiguousarray(reps.reshape(len(reps), int(np.prod(reps.shape[1:]))))
         logits = np.ascontiguousarray(_numpy(logits))
@@ -173,26 +175,6 @@ class Recorder:
         self.meta = meta
         atomic.write_json(self.path / layout.RUN_JSON, self.meta)
         return True
-
-    def _run_model(self, model, head_module):
-        was_training = model.training
-        model.eval()
-        device = next(model.parameters()).device
-        reps, logits = [], []
-        try:
-            for start in range(0, len(self.inputs), self.batch_size):
-                x = self.inputs[start:start + self.batch_size].to(device)
-                if self.feature is not None:
-                    f = self.feature(model, x)
-                    z = head_module(f)
-                else:  # model.py convention
-                    f = model.feature(x)
-                    z = model.prediction(f)
-                reps.append(f.reshape(len(f), -1).float().cpu())
-                logits.append(z.float().cpu())
-        finally:
-            model.train(was_training)
-        return torch.cat(reps).numpy(), torch.cat(logits).numpy()
 
 
 def _numpy(array):

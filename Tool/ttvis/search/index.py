@@ -25,11 +25,11 @@ import threading
 import numpy as np
 from tqdm import tqdm
 
-from ttvis.errors import RunError
+from ttvis.errors import RunError, first_line
 from ttvis.run import layout
 from ttvis.run.reader import Run
 from ttvis.search.milvus import MilvusUnavailable
-from ttvis.search.trajectory import MAX_EPOCHS, trajectory_vectors
+from ttvis.run.dynamics import MAX_EPOCHS, trajectory_vectors
 
 SPACES = ("representation", "trajectory")
 EXACT = {"index_type": "FLAT", "metric_type": "L2", "params": {}}
@@ -44,10 +44,6 @@ log = logging.getLogger(__name__)
 def _from_milvus(exc):
     return type(exc).__module__.split(".")[0] in ("pymilvus", "milvus_lite", "grpc")
 
-
-def _first_line(exc):
-    text = getattr(exc, "message", None) or str(exc)  # a MilvusException's own message, without its wrapping
-    return (str(text).splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _fingerprint(*parts):
@@ -132,7 +128,7 @@ class RunIndex:
         except Exception as exc:
             if not _from_milvus(exc):
                 raise
-            why = _first_line(exc)
+            why = first_line(exc)
         self._drop_damaged(collection)
         try:
             result = op()
@@ -143,7 +139,7 @@ class RunIndex:
             todo = (f"stop ttvis, delete {folder}, and index again" if folder is not None
                     else f"drop the collection {collection} in Milvus and index again")
             raise MilvusUnavailable(None, f"the search index of {self.run.path} is damaged and could not be "
-                                          f"rebuilt ({_first_line(exc)}); {todo}") from None
+                                          f"rebuilt ({first_line(exc)}); {todo}") from None
         log.warning("%s: search index %s was damaged (%s); rebuilt it", self.run.path, collection, why)
         return result
 

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ttvis.errors import RunError
+from ttvis.errors import RunError, first_line
 
 LITE_DB = Path(".milvus") / "ttvis.db"  # under the data root, where the server looks by default
 SERVER_HINT = ("start a Milvus server (`docker compose up -d` in the repository) and pass "
@@ -86,7 +86,7 @@ def connect(uri, timeout=10.0):
         try:
             return MilvusClient(uri=uri, timeout=timeout)
         except Exception as exc:
-            raise MilvusUnavailable(uri, f"cannot reach the Milvus server ({_first_line(exc)}); is it running? "
+            raise MilvusUnavailable(uri, f"cannot reach the Milvus server ({first_line(exc)}); is it running? "
                                          "(`docker compose up -d` starts one)") from None
     path = Path(uri).expanduser().resolve()
     if not path.name.endswith(".db"):
@@ -108,7 +108,7 @@ def connect(uri, timeout=10.0):
     except Exception as exc:
         if lite_locked(path):
             raise MilvusUnavailable(path, locked) from None
-        raise MilvusUnavailable(path, f"cannot open the Milvus Lite database ({_first_line(exc)})") from None
+        raise MilvusUnavailable(path, f"cannot open the Milvus Lite database ({first_line(exc)})") from None
 
 
 def _opened_here(path):
@@ -120,6 +120,3 @@ def _opened_here(path):
     except ImportError:
         return False
 
-
-def _first_line(exc):
-    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]

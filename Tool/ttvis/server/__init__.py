@@ -1,12 +1,13 @@
 """The REST server: `create_app(test_config=None)` returns the Flask app serving a data root of runs.
 
 One blueprint per resource (runs, epochs, methods, samples, builds, search, docs, web); handlers are thin:
-parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore
-(ttvis.server.store: get_store(), get_run(name), get_vis(name, method)), serialize. Arrays leave as raw
-little-endian bytes (responses.binary_response), everything else as JSON.
+parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore (ttvis.server.cache,
+a cache that knows no HTTP), serialize. Arrays leave as raw little-endian bytes (responses.binary_response),
+everything else as JSON.
 
 Other blueprints (e.g. search_api) import those helpers:
-    from ttvis.server.store import get_store, get_run, get_vis   # Run / VisStore, or a 404 JSON error
+    from ttvis.server.cache import get_store
+    from ttvis.server.responses import get_run, get_vis   # Run / VisStore, or a 404 JSON error
     from ttvis.server.responses import json_error, abort_json, binary_response, int_arg, epoch_arg, sample_arg
 and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
 """
@@ -53,22 +54,21 @@ def create_app(test_config=None):
     app.json.sort_keys = False
     app.json.compact = True
 
-    from ttvis.server import builds, follow, guard, live, store
+    from ttvis.server import builds, cache, follow, guard, live, search_api
 
     guard.init_app(app)
-    store.init_app(app)
+    cache.init_app(app)
     builds.init_app(app)
     live.init_app(app)
     follow.init_app(app)
+    search_api.init_app(app)
     _init_cors(app)
     _register_errors(app)
 
-    from ttvis.server import epochs, marks, methods, openapi, overlays, runs, samples, search_api, web
+    from ttvis.server import marks, methods, openapi, overlays, predictions, runs, samples, web
 
-    for module in (runs, epochs, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
+    for module in (runs, predictions, methods, samples, builds, live, follow, search_api, marks, overlays, openapi, web):
         app.register_blueprint(module.bp)
-    if hasattr(search_api, "init_app"):
-        search_api.init_app(app)
     from ttvis.server.responses import gzip_json
 
     app.after_request(gzip_json)
@@ -86,7 +86,7 @@ def _init_cors(app):
 
 
 def _register_errors(app):
-    from ttvis.errors import RunError
+    from ttvis.errors import RunError, first_line
     from ttvis.server.responses import json_error
     from ttvis.server.safepath import Refused
 
@@ -111,5 +111,5 @@ def _register_errors(app):
         if isinstance(exc, HTTPException):
             return http_error(exc)
         app.logger.exception("unhandled error on %s", request.path)
-        first = (str(exc).splitlines() or [""])[0][:200]
+        first = first_line(exc)
         return json_error(500, f"internal error: {type(exc).__name__}: {first}")

@@ -1,15 +1,17 @@
-"""Building a visualization from the browser: one background build per run, with progress to poll."""
+"""Building a visualization from the browser: the methods the engine builds (/api/methods), and one
+background build per run, with progress to poll."""
 
 import threading
 import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ttvis.server.responses import abort_json
-from ttvis.server.store import get_run
-from ttvis.visualize.store import METHOD_NAME, VisStore
+from ttvis.errors import first_line
+from ttvis.server.responses import abort_json, get_run
+from ttvis.visualize.outputs import METHOD_NAME, VisStore
 
-bp = Blueprint("builds", __name__, url_prefix="/api/runs/<run>/methods/<method>")
+bp = Blueprint("builds", __name__, url_prefix="/api")
+BUILD = "/runs/<run>/methods/<method>/build"
 
 
 class BuildCancelled(Exception):
@@ -57,7 +59,7 @@ class Builds:
             except BuildCancelled:
                 job.state, job.message = "cancelled", "cancelled"
             except Exception as exc:  # reported to the client; the build can be started again
-                first = (str(exc).splitlines() or [""])[0][:300]
+                first = first_line(exc, 300)
                 job.state, job.message = "failed", f"{type(exc).__name__}: {first}"
             finally:
                 self.store.invalidate(name)
@@ -98,10 +100,18 @@ def init_app(app):
 
 
 def _engine():
-    """The engine's build function and method list (imported on first build: it loads torch and umap)."""
+    """The engine's build function and method list (imported when first asked: it loads torch)."""
     from ttvis.visualize.build import METHODS, build_visualization
 
     return build_visualization, list(METHODS)
+
+
+@bp.get("/methods")
+def methods():
+    """The methods the engine builds, cheapest first, with what the page needs to know of each."""
+    from ttvis.visualize.projector import PROJECTORS
+
+    return jsonify({"methods": [PROJECTORS[m].describe() for m in _engine()[1]]})
 
 
 def _method(method):
@@ -114,7 +124,7 @@ def _method(method):
     return build_fn
 
 
-@bp.post("/build")
+@bp.post(BUILD)
 def start(run, method):
     r = get_run(run)
     build_fn = _method(method)
@@ -130,7 +140,7 @@ def start(run, method):
     return jsonify({"state": "running", "method": method}), 202
 
 
-@bp.get("/build")
+@bp.get(BUILD)
 def status(run, method):
     r = get_run(run)
     _method(method)
@@ -143,7 +153,7 @@ def status(run, method):
     return jsonify(state)
 
 
-@bp.delete("/build")
+@bp.delete(BUILD)
 def cancel(run, method):
     """Stop a running build at its next progress step (a resumed build continues from there)."""
     get_run(run)

@@ -9,14 +9,13 @@ POST /api/runs/<run>/follow {"follow": true, "method": "timevis"}. The live endp
 follower does ("follow" in its answer), and wakes waiting pages when new positions are written.
 """
 
-import threading
 import time
 
 from flask import Blueprint, current_app, jsonify, request
 
-from ttvis.server.responses import abort_json
-from ttvis.server.store import get_run
-from ttvis.visualize.store import VisStore
+from ttvis.server.live import Background
+from ttvis.server.responses import abort_json, get_run
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("follow", __name__, url_prefix="/api/runs")
 
@@ -24,19 +23,20 @@ FALLBACK = "pca"
 DISCOVER_EVERY = 2.0  # seconds between looks for new runs under the root when following all
 
 
-class Follower:
+class Follower(Background):
+    thread_name = "ttvis-follow"
+
     def __init__(self, watcher, store, builds, follow_all=None):
+        super().__init__()
         self.watcher, self.store, self.builds = watcher, store, builds
         self.follow_all = follow_all  # a method name: follow every run with it (serve --follow)
         self._methods = {}  # run name -> method followed (None: explicitly not followed)
         self._status = {}  # run name -> {"method", "state", "message"}
         self._pending = []
-        self._cond = threading.Condition()
-        self._thread = None
         watcher.add_listener(self._changed)
         watcher.add_extra("follow", self.status)
         if follow_all:
-            self._start()
+            self._ensure_thread()
 
     def method(self, name):
         if name in self._methods:
@@ -75,13 +75,7 @@ class Follower:
             if name not in self._pending:
                 self._pending.append(name)
             self._cond.notify_all()
-        self._start()
-
-    def _start(self):
-        with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="ttvis-follow", daemon=True)
-                self._thread.start()
+        self._ensure_thread()
 
     def _loop(self):
         last_discovery = 0.0

@@ -25,7 +25,7 @@ from ttvis.run import layout
 from ttvis.run.reader import Run
 from ttvis.server.responses import abort_json
 from ttvis.server.safepath import Refused, run_dir
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("live", __name__, url_prefix="/api/runs")
 
@@ -46,10 +46,27 @@ class State:
         self.etag = hashlib.blake2b(json.dumps(body, sort_keys=True).encode(), digest_size=12).hexdigest()
 
 
-class Watcher:
+class Background:
+    """A daemon thread running self._loop, started when first needed; self._cond guards the state."""
+    thread_name = None
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._thread = None
+
+    def _ensure_thread(self):
+        with self._cond:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=self.thread_name, daemon=True)
+                self._thread.start()
+
+
+class Watcher(Background):
     """Watches the runs pages ask about; wait() blocks until a run's state differs from a known ETag."""
+    thread_name = "ttvis-live-watcher"
 
     def __init__(self, root, max_waiters=4):
+        super().__init__()
         self.root = root
         self.max_waiters = max_waiters  # each waiting request holds a server thread; beyond this, answer at once
         self._states = {}  # run name -> State
@@ -57,9 +74,7 @@ class Watcher:
         self._listeners = []  # fn(name, old_body, new_body), called from the watcher thread on a change
         self._extras = {}  # key -> fn(name): more of the answer (e.g. "follow": what the follower does)
         self._kept = set()  # runs watched even when no page asks (followed runs)
-        self._cond = threading.Condition()
         self._waiters = 0
-        self._thread = None
 
     def add_listener(self, fn):
         self._listeners.append(fn)
@@ -117,12 +132,6 @@ class Watcher:
             self._refresh(name, force)
 
     # -- the thread -------------------------------------------------------------------------
-    def _ensure_thread(self):
-        with self._cond:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="ttvis-live-watcher", daemon=True)
-                self._thread.start()
-
     def _loop(self):
         while True:
             time.sleep(INTERVAL)

@@ -6,9 +6,9 @@ the browser asking first (and the server does not allow it).
 
 from flask import Blueprint, jsonify, request
 
-from ttvis.server.responses import abort_json, sample_arg
+from ttvis.server.cache import get_store
+from ttvis.server.responses import abort_json, get_run, sample_arg
 from ttvis.server.safepath import inside
-from ttvis.server.store import get_run, get_store
 
 bp = Blueprint("marks", __name__, url_prefix="/api/runs/<run>/marks")
 

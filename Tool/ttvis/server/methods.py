@@ -6,9 +6,10 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
-from ttvis.server.responses import REVALIDATE, abort_json, binary_response, bytes_response, epoch_arg, sample_arg
+from ttvis.server.cache import get_store
+from ttvis.server.responses import (REVALIDATE, abort_json, binary_response, bytes_response, cached_payload, epoch_arg,
+                                    get_run, get_vis, sample_arg)
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_run, get_store, get_vis
 
 bp = Blueprint("methods", __name__, url_prefix="/api/runs/<run>/methods/<method>")
 
@@ -32,7 +33,7 @@ def positions(run, method, epoch):
         abort_json(404, f"visualization {method!r} of run {run!r} has no epoch {e} yet")
     if arr.shape[0] != r.n:
         abort_json(404, f"positions of {method!r} epoch {e} have {arr.shape[0]} rows, the run has {r.n} samples")
-    payload = store.payload(("positions", run, method, e, sig), lambda: arr)
+    payload = cached_payload(("positions", run, method, e, sig), lambda: arr)
     return binary_response(payload, immutable=False)
 
 

@@ -65,6 +65,13 @@ SUSPICIOUS_SAMPLE = {"type": "object", "properties": {
     "signals": {"type": "object", "additionalProperties": {"type": "number"}}, "mark": MARK}}
 
 PATHS = {
+    "/api/methods": _get("The visualization methods the engine builds, cheapest first", _json("methods", {
+        "type": "object", "properties": {"methods": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "cost": {"type": "integer"},
+            "slow_from": {"type": "integer", "nullable": True,
+                          "description": "samples from which a build takes minutes on a CPU (null: never)"},
+            "has_inverse": {"type": "boolean"}, "fits_on": {"type": "string", "enum": ["training", "all"]},
+            "extendable": {"type": "boolean"}, "parameters": {"type": "object"}}}}}}), errors=False),
     "/api/runs": _get("List the runs under the data root", _json("runs", {"type": "object", "properties": {
         "runs": {"type": "array", "items": {"type": "object", "properties": {
             "name": {"type": "string"}, "n_samples": {"type": "integer"}, "n_train": {"type": "integer"},

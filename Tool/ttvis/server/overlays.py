@@ -11,10 +11,10 @@ from flask import Blueprint, jsonify
 
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.server.responses import abort_json, binary_response, epoch_arg
+from ttvis.server.cache import get_store
+from ttvis.server.responses import abort_json, binary_response, cached_payload, epoch_arg, get_run, get_vis
 from ttvis.server.runs import label_dtype
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_run, get_store, get_vis
 
 bp = Blueprint("overlays", __name__, url_prefix="/api/runs/<run>")
 
@@ -22,18 +22,17 @@ bp = Blueprint("overlays", __name__, url_prefix="/api/runs/<run>")
 @bp.get("/timeline")
 def timeline(run):
     """Train and test accuracy per epoch, and how many predictions changed since the previous epoch."""
-    get_run(run)
+    dyn = get_run(run).dynamics
     store = get_store()
-    stack = store.stack(run)
     labels, split = store.labels(run), store.split(run)
-    right = stack.predictions == labels[None, :]
+    right = dyn.predictions == labels[None, :]
     test = split == layout.TEST
 
     def accuracy(mask):
         return [round(float(v), 6) for v in right[:, mask].mean(axis=1)] if mask.any() else None
 
-    flips = (stack.predictions[1:] != stack.predictions[:-1]).sum(axis=1)
-    return jsonify({"epochs": stack.epochs, "train_accuracy": accuracy(~test), "test_accuracy": accuracy(test),
+    flips = (dyn.predictions[1:] != dyn.predictions[:-1]).sum(axis=1)
+    return jsonify({"epochs": dyn.epochs, "train_accuracy": accuracy(~test), "test_accuracy": accuracy(test),
                     "flips": [0] + flips.astype(int).tolist()})
 
 
@@ -70,7 +69,7 @@ def territory_grid(run, method, epoch):
         return np.stack([read_npy(cls_path, mmap=False).astype(np.float32),
                          read_npy(margin_path, mmap=False).astype(np.float32)])
 
-    return binary_response(store.payload(("territory_grid", run, method, e, sig), grid), immutable=False)
+    return binary_response(cached_payload(("territory_grid", run, method, e, sig), grid), immutable=False)
 
 
 @bp.get("/methods/<method>/epochs/<epoch>/roundtrip")
@@ -84,7 +83,7 @@ def roundtrip(run, method, epoch):
     def decoded():
         import torch
 
-        from ttvis.visualize.build import load_projector
+        from ttvis.visualize.outputs import load_projector
 
         if not r.has_head:
             return None
@@ -102,4 +101,4 @@ def roundtrip(run, method, epoch):
     pred = store.cache.get_or_make(("roundtrip", run, method, e, sig, params), decoded)
     if pred is None:
         abort_json(404, f"visualization {method!r} of run {run!r} cannot decode its map points (no inverse)")
-    return binary_response(store.payload(("roundtrip", run, method, e, sig, params), lambda: pred), immutable=False)
+    return binary_response(cached_payload(("roundtrip", run, method, e, sig, params), lambda: pred), immutable=False)

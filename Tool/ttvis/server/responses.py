@@ -4,16 +4,51 @@
 - `binary_response(payload, immutable=...)`: raw little-endian array with X-Dtype / X-Shape, ETag
   (304 on a match), Cache-Control, and gzip when the client accepts it and it pays.
 - `gzip_json`: an after_request hook compressing large JSON answers.
+- `cached_payload(key, make)`: an array's Payload, encoded once and kept in the run store's cache.
 - `int_arg`, `epoch_arg`, `sample_arg`: parse a parameter or answer 400 (malformed) / 404 (unknown).
+- `get_run(name)`, `get_vis(name, method)`: the Run / VisStore a URL names, or a 404.
 """
 
+import hashlib
+
+import numpy as np
 from flask import Response, abort, jsonify, request
 
-from ttvis.server.store import Payload
+from ttvis.server.safepath import Refused, check_run_name
+from ttvis.server.cache import get_store
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"  # may be cached, but ask first (ETag makes that a cheap 304)
 EXPOSED_HEADERS = ["X-Dtype", "X-Shape", "ETag"]
+
+
+class Payload:
+    """An array encoded for the wire: raw little-endian bytes, its ETag, and gzip when that pays."""
+
+    def __init__(self, array):
+        array = np.ascontiguousarray(array)
+        if array.dtype.byteorder == ">":
+            array = array.astype(array.dtype.newbyteorder("<"))
+        self.dtype = array.dtype.name
+        self.shape = array.shape
+        self.body = array.tobytes()
+        self.etag = hashlib.blake2b(self.body, digest_size=12).hexdigest()
+        self._gzip = None
+
+    def gzipped(self):
+        """The gzip body, or None when it saves less than 10% (float positions rarely compress)."""
+        if self._gzip is None:
+            import gzip
+
+            packed = gzip.compress(self.body, compresslevel=5, mtime=0)
+            self._gzip = packed if len(packed) < 0.9 * len(self.body) else b""
+        return self._gzip or None
+
+
+def cached_payload(key, make):
+    """The Payload of `make()`, cached in the run store under `key` (whose second item is the run's name,
+    and which must change when the data does: include signatures)."""
+    return get_store().cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
 
 
 def json_error(status, message):
@@ -107,3 +142,21 @@ def sample_arg(run, text, name="sample"):
     if not 0 <= index < run.n:
         abort_json(404, f"sample {index} is outside [0, {run.n})")
     return index
+
+
+def get_run(name):
+    """The Run called `name` under the data root, or a 404 JSON error."""
+    try:
+        check_run_name(name)
+        return get_store().run(name)
+    except Refused:
+        abort_json(404, f"unknown run {name!r}")
+
+
+def get_vis(name, method):
+    """The built visualization `method` of run `name`, or a 404 JSON error."""
+    get_run(name)
+    try:
+        return get_store().vis(name, method)
+    except Refused:
+        abort_json(404, f"run {name!r} has no visualization {method!r}")

@@ -5,10 +5,10 @@ from flask import Blueprint, jsonify
 
 from ttvis.palette import class_hex
 from ttvis.run import layout
-from ttvis.server.responses import binary_response
+from ttvis.server.cache import get_store
+from ttvis.server.responses import binary_response, cached_payload, get_run
 from ttvis.server.safepath import Refused
-from ttvis.server.store import get_run, get_store
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.outputs import VisStore
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
@@ -24,19 +24,15 @@ def split_sizes(name):
 
 
 def method_info(name, method):
-    """Epochs, extent, territory flag and metric summary of one built method."""
+    """Epochs, extent, territory flag and metric summary of one built method, as its build wrote them."""
     store = get_store()
-    vis = store.vis(name, method)
     epochs = store.method_epochs(name, method)
     extent = store.vis_json(name, method, "extent.json", default={})
-    if not extent and epochs:
-        pos = np.concatenate([store.positions(name, method, e)[0] for e in epochs])
-        extent = {"x_min": float(pos[:, 0].min()), "x_max": float(pos[:, 0].max()),
-                  "y_min": float(pos[:, 1].min()), "y_max": float(pos[:, 1].max())}
+    params = store.vis_json(name, method, "params.json")
     metrics = store.vis_json(name, method, "metrics.json", default={})
     summary = metrics.get("summary", {}) if isinstance(metrics, dict) else {}
     return {"epochs": epochs, "extent": extent or None,
-            "has_territory": any((vis.epoch_dir(e) / "territory.png").is_file() for e in epochs),
+            "has_territory": isinstance(params, dict) and params.get("has_territory") is True,
             "summary": summary if isinstance(summary, dict) else {}}
 
 
@@ -85,7 +81,7 @@ def run_meta(run):
 def labels(run):
     r = get_run(run)
     store = get_store()
-    payload = store.payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
+    payload = cached_payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
                             lambda: store.labels(run).astype(label_dtype(r.n_classes)))
     return binary_response(payload)
 
@@ -94,5 +90,5 @@ def labels(run):
 def split(run):
     get_run(run)
     store = get_store()
-    payload = store.payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
+    payload = cached_payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
     return binary_response(payload)

@@ -6,8 +6,8 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
-from ttvis.server.responses import abort_json, bytes_response, int_arg, sample_arg
-from ttvis.server.store import get_run, get_store
+from ttvis.server.cache import get_store
+from ttvis.server.responses import abort_json, bytes_response, get_run, int_arg, sample_arg
 
 bp = Blueprint("samples", __name__, url_prefix="/api/runs/<run>/samples")
 
@@ -19,16 +19,16 @@ def sample(run, sample):
     r = get_run(run)
     i = sample_arg(r, sample)
     store = get_store()
-    stack = store.stack(run)
+    dyn = r.dynamics
     label = int(store.labels(run)[i])
-    preds = stack.predictions[:, i]
-    flips = [stack.epochs[k] for k in np.flatnonzero(preds[1:] != preds[:-1]) + 1]
+    preds = dyn.predictions[:, i]
+    flips = [dyn.epochs[k] for k in np.flatnonzero(preds[1:] != preds[:-1]) + 1]
     return jsonify({
         "index": i, "label": label, "label_name": r.classes[label],
         "split": "test" if int(store.split(run)[i]) == layout.TEST else "train",
-        "epochs": stack.epochs, "predictions": preds.tolist(),
-        "confidences": [round(float(v), 6) for v in stack.confidences[:, i]],
-        "label_probabilities": [round(float(v), 6) for v in stack.label_probabilities[:, i]],
+        "epochs": dyn.epochs, "predictions": preds.tolist(),
+        "confidences": [round(float(v), 6) for v in dyn.confidences[:, i]],
+        "label_probabilities": [round(float(v), 6) for v in dyn.label_probabilities[:, i]],
         "flips": flips,
     })
 

@@ -9,9 +9,10 @@ import threading
 
 from flask import Blueprint, current_app, jsonify, request
 
+from ttvis.errors import first_line
 from ttvis.run import layout
-from ttvis.server.responses import abort_json, epoch_arg, int_arg, sample_arg
-from ttvis.server.store import get_run, get_store
+from ttvis.server.cache import get_store
+from ttvis.server.responses import abort_json, epoch_arg, get_run, int_arg, sample_arg
 
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
 
@@ -48,10 +49,7 @@ def init_app(app):
 
 
 def _service():
-    ext = current_app.extensions
-    if "ttvis_search" not in ext:  # the app factory did not call init_app
-        init_app(current_app)
-    return ext["ttvis_search"]
+    return current_app.extensions["ttvis_search"]
 
 
 def _choice(name, allowed):
@@ -89,7 +87,7 @@ def search(run):
     except Exception as exc:
         if type(exc).__module__.startswith("pymilvus"):
             current_app.logger.warning("Milvus error on %s: %s", request.path, exc)
-            return _unavailable(f"Milvus error: {(str(exc).splitlines() or [''])[0][:200]}")
+            return _unavailable(f"Milvus error: {first_line(exc)}")
         raise
     return jsonify(result)
 

@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from ttvis import atomic
-from ttvis.errors import RunError
+from ttvis.errors import RunError, first_line
 
 MARKS = "marks.json"
 FORMAT = "ttvis-marks"
@@ -57,7 +57,7 @@ def load(run):
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunError(path, f"not readable JSON ({(str(exc).splitlines() or [''])[0][:120]})") from None
+        raise RunError(path, f"not readable JSON ({first_line(exc, 120)})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("marks"), dict):
         raise RunError(path, f'must be a JSON object with "format": "{FORMAT}" and a "marks" object')
     out = {}

@@ -98,7 +98,7 @@ def rank_suspicious(run, indices=None, top=None, marks=None):
 def _resemblance(analysis, marked, k=NEIGHBOURS):
     """Per sample: (confirmed - fine) share of its k nearest same-labelled samples in trajectory space."""
     if "trajectory_neighbours" not in analysis:
-        from ttvis.search.trajectory import trajectory_vectors
+        from ttvis.run.dynamics import trajectory_vectors
 
         vectors = trajectory_vectors(analysis["run"])[analysis["indices"]]
         labels = analysis["labels"]

@@ -49,8 +49,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from ttvis.run.reader import softmax
-from ttvis.search.trajectory import path_epochs
+from ttvis.run.dynamics import path_epochs, trajectory_vectors
 
 SIGNALS = {
     "low_confidence": "1 - mean probability of the given label over epochs",
@@ -102,28 +101,17 @@ def analyse_signals(run, indices=None, progress=None):
     labels = run.labels[indices]
     n, epochs = len(indices), run.epochs
     rows = np.arange(n)
-    traj_epochs = set(path_epochs(epochs))
-    vote_epochs = set(path_epochs(epochs, VOTE_EPOCHS))
-    p_label = np.empty((len(epochs), n))
-    margin = np.empty((len(epochs), n))
-    correct = np.empty((len(epochs), n), dtype=bool)
-    paths = []
+    vote_epochs = path_epochs(epochs, VOTE_EPOCHS)
+    dynamics = run.dynamics
+    p_label = np.asarray(dynamics.label_probabilities, dtype=np.float64)[:, indices]
+    margin = np.asarray(dynamics.margins, dtype=np.float64)[:, indices]
+    correct = margin > 0
     rep_votes = np.zeros((n, run.n_classes))
-    for k, e in enumerate(epochs):
-        logits = np.asarray(run.logits(e)[indices], dtype=np.float64)
-        prob = softmax(logits)
-        p_label[k] = prob[rows, labels]
-        given = logits[rows, labels]
-        logits[rows, labels] = -np.inf
-        margin[k] = given - logits.max(axis=1)
-        correct[k] = margin[k] > 0
-        if e in traj_epochs:
-            paths.append(np.sqrt(prob))
-        if e in vote_epochs:
-            reps = _reduce(normalize(np.asarray(run.representations(e)[indices], dtype=np.float32)))
-            rep_votes += _neighbour_votes(reps, labels, run.n_classes)
+    for k, e in enumerate(vote_epochs):
+        reps = _reduce(normalize(np.asarray(run.representations(e)[indices], dtype=np.float32)))
+        rep_votes += _neighbour_votes(reps, labels, run.n_classes)
         if progress:
-            progress(k + 1, len(epochs))
+            progress(k + 1, len(vote_epochs))
     rep_votes /= len(vote_epochs)
     # correct from epoch k to the end; the first such k is when the sample was learned for good
     learned = np.flip(np.logical_and.accumulate(np.flip(correct, 0), axis=0), 0)
@@ -137,7 +125,7 @@ def analyse_signals(run, indices=None, progress=None):
         "low_margin": -margin.mean(axis=0),
         "forgetting": (correct[:-1] & ~correct[1:]).sum(axis=0).astype(np.float64),
         "late_learning": first / len(epochs),
-        "trajectory_outlier": _class_outliers(np.concatenate(paths, axis=1), labels),
+        "trajectory_outlier": _class_outliers(trajectory_vectors(run)[indices], labels),
         "neighbour_disagreement": 1.0 - votes[rows, labels],
         "representation_disagreement": rep_disagreement,
     }

@@ -15,6 +15,12 @@ class _Embedding(Projector):
     """Non-parametric methods: the fitted embedding of each epoch is the result."""
     has_transform = False
     has_inverse = False
+    fits_on = "all"
+    streams = False  # inputs are checked up front; aligned-umap needs every epoch at once
+
+    def embedding(self, epoch):
+        self._epoch_index(epoch)
+        return self.embeddings_[epoch]
 
     def _validate_params(self):
         self._check_int("seed", 0)
@@ -46,6 +52,7 @@ class _Embedding(Projector):
 @register
 class UMAPPerEpoch(_Embedding):
     name = "umap"
+    cost, slow_from = 1, 30000
     defaults = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
 
     def _validate_params(self):
@@ -63,6 +70,7 @@ class UMAPPerEpoch(_Embedding):
 @register
 class TSNEPerEpoch(_Embedding):
     name = "tsne"
+    cost, slow_from = 2, 10000
     defaults = {"perplexity": 30.0, "seed": 0}
 
     def _validate_params(self):
@@ -80,6 +88,8 @@ class TSNEPerEpoch(_Embedding):
 @register
 class AlignedUMAPProjector(_Embedding):
     name = "aligned-umap"
+    cost, slow_from = 3, 5000
+    min_epochs = 2
     defaults = {"n_neighbors": 15, "min_dist": 0.1, "alignment_regularisation": 0.01, "seed": 0}
 
     def _validate_params(self):
@@ -107,6 +117,7 @@ class AlignedUMAPProjector(_Embedding):
 class PCAPerEpoch(Projector):
     """PCA of each epoch, signs aligned with the previous epoch so frames do not flip."""
     name = "pca"
+    extendable = True
     defaults = {"seed": 0}
 
     def _validate_params(self):

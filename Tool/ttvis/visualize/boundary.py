@@ -9,6 +9,8 @@ the epoch's head (the cheap variant). Returns the mixes' representations.
 import numpy as np
 import torch
 
+from ttvis.run import forward
+
 
 def _pairs(logits, n, rng):
     """n pairs (a, b) with different predicted classes, b from a's runner-up class where possible."""
@@ -61,14 +63,13 @@ def in_input_space(inputs, logits, model, n, *, seed=0, steps=10, batch=512):
     rng = np.random.default_rng(seed)
     a, b = _pairs(np.asarray(logits), n, rng)
     out = []
-    classify = lambda x: model.prediction(model.feature(x))  # noqa: E731
     with torch.no_grad():
         for s in range(0, len(a), batch):
             xa = torch.from_numpy(np.asarray(inputs[a[s:s + batch]], dtype=np.float32))
             xb = torch.from_numpy(np.asarray(inputs[b[s:s + batch]], dtype=np.float32))
             shape = (-1,) + (1,) * (xa.dim() - 1)
             flat_a, flat_b = xa.reshape(len(xa), -1), xb.reshape(len(xb), -1)
-            lam = _bisect(flat_a, flat_b, lambda m: classify(m.reshape(xa.shape[0], *xa.shape[1:])), steps)
+            lam = _bisect(flat_a, flat_b, lambda m: forward.classify(model, m.reshape(xa.shape)), steps)
             mix = lam.reshape(shape) * xa + (1 - lam.reshape(shape)) * xb
             out.append(model.feature(mix).reshape(len(mix), -1).float().numpy())
     if not out:

@@ -14,22 +14,18 @@ import torch
 from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.check import validate_run
-from ttvis.run.reader import Run
+from ttvis.run.check import open_run, validate_run
 from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
 from ttvis.visualize import boundary as boundary_mod
 from ttvis.visualize import sampling, territory
-from ttvis.visualize.evaluate import evaluate_store, stored_boundary
-from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolve_device
-from ttvis.visualize.store import VisStore
+from ttvis.visualize.evaluate import evaluate_store
+from ttvis.visualize.outputs import VisStore, load_projector, stored_boundary
+from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, methods, resolve_device
 
-METHODS = ("timevis", "dvi", "pca", "umap", "aligned-umap", "tsne")
+METHODS = tuple(methods())  # the registry's methods (the imports above register them), cheapest first
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
-EXTENDABLE = ("timevis", "pca")              # can add a run's new epochs to a finished build (extend_visualization)
 ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained
-PARAMETRIC = ("timevis", "dvi")          # fitted on training samples + boundary samples, then transform all
-EMBEDDING = ("umap", "aligned-umap", "tsne")  # embed every sample directly, no transform or inverse
 
 
 def parse_epochs(spec, available):
@@ -61,15 +57,15 @@ def parse_epochs(spec, available):
 
 def _requirements(run, method, epochs, projector):
     where = run.path / "run.json"
-    n_train = len(run.train_idx)
     need = max(getattr(projector, "n_neighbors", 15) + 2, 5)
-    if (n_train if method in PARAMETRIC or method == "pca" else run.n) < need:
-        raise RunError(where, f"{method} needs at least {need} {'training ' if method in PARAMETRIC else ''}samples")
-    if method in PARAMETRIC and not run.has_head:
+    training = projector.fits_on == "training"
+    if (len(run.train_idx) if training else run.n) < need:
+        raise RunError(where, f"{method} needs at least {need} {'training ' if training else ''}samples")
+    if projector.uses_classifier and not run.has_head:
         raise RunError(where, f'{method} needs the classification head (run.json "head" or "model") '
                               "for boundary samples and territories")
-    if method == "aligned-umap" and len(epochs) < 2:
-        raise RunError(where, "aligned-umap needs at least 2 epochs")
+    if len(epochs) < projector.min_epochs:
+        raise RunError(where, f"{method} needs at least {projector.min_epochs} epochs")
 
 
 def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, progress=None, grid=territory.GRID,
@@ -79,27 +75,26 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
 
     progress(fraction, message) is called as work advances. Extra keyword arguments go to the projector.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if method not in PROJECTORS:
+        raise ValueError(f"method must be one of {', '.join(methods())}; got {method!r}")
     if isinstance(grid, bool) or not isinstance(grid, int) or not 8 <= grid <= 4096:
         raise ValueError(f"grid must be an integer in [8, 4096], got {grid!r}")
     if not 0 <= boundary_fraction <= 1:
         raise ValueError(f"boundary_fraction must be in [0, 1], got {boundary_fraction!r}")
-    validate_run(run_path, epochs=())  # dataset and head now; epochs below, once we know which are new
-    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    run = open_run(run_path)
     if grid * grid * run.n_classes > MAX_TERRITORY_CELLS:
         raise ValueError(f"grid {grid} is too fine for {run.n_classes} classes: at most "
                          f"{int((MAX_TERRITORY_CELLS // run.n_classes) ** 0.5)}")
     epochs = parse_epochs(epochs, run.epochs)
     projector = PROJECTORS[method](seed=seed, **params)
-    projector._validate_params()
+    projector.validate_params()
     _requirements(run, method, epochs, projector)
     report = progress or (lambda fraction, message: None)
 
     run.file(f"{layout.VISUALIZE}/{method}")  # a run opened by the server writes only under its data root
     store = VisStore(run.path, method)
     settings = {"method": method, "seed": seed, "epochs": epochs, "grid": grid,
-                "boundary_fraction": boundary_fraction if method in PARAMETRIC else None,
+                "boundary_fraction": boundary_fraction if projector.uses_classifier else None,
                 "params": json.loads(json.dumps(projector.get_params()))}
     build_json = store.model_dir / "build.json"
     begun = [] if force or not build_json.is_file() else json.loads(build_json.read_text()).get("epochs") or []
@@ -108,7 +103,7 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         shutil.rmtree(store.dir)
     if build_json.is_file():
         old = json.loads(build_json.read_text())
-        if _grown(old, settings) and method in EXTENDABLE and store.exists():
+        if _grown(old, settings) and projector.extendable and store.exists():
             return extend_visualization(run, method, progress=progress, evaluate=evaluate)
         if old != settings:
             changed = sorted(k for k in settings if old.get(k) != settings[k])
@@ -124,13 +119,13 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
         plan = _plan(run, method, epochs, projector, seed)
     trained = plan["keyframes"] if plan else epochs
     with stage("boundary samples"):
-        boundary, space = _boundary(run, method, trained, plan, store, boundary_fraction, seed, report)
+        boundary, space = _boundary(run, projector, trained, plan, store, boundary_fraction, seed, report)
     with stage("fit"):
-        projector = _fit(run, method, epochs, projector, plan, boundary, store, report)
+        projector = _fit(run, epochs, projector, plan, boundary, store, report)
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())  # numba may have changed it during the fit
     with stage("positions"):
-        extent = territory.shared_extent(_positions(run, method, epochs, projector, store, report))
+        extent = territory.shared_extent(_positions(run, epochs, projector, store, report))
         store.write_extent(**extent)
     painted = projector.has_inverse and run.has_head
     if painted:
@@ -178,7 +173,7 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     epochs with a light share of together half of that (so each still learns its own embedding,
     faithful encoder and decoder included). `previous`: the last epoch already built (incremental
     builds), there to measure the change into the first new epoch and to tie the new ones to it."""
-    if method not in PARAMETRIC:
+    if not projector.uses_classifier:
         return None
     chain = ([previous] if previous is not None else []) + list(epochs)
     stats, change = sampling.epoch_change(run, chain, sampling.seeded_subset(run.train_idx, sampling.STATS_SAMPLE, seed))
@@ -189,7 +184,7 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     if len(chain) * len(run.train_idx) <= k * size:  # the whole run fits the node budget: no sampling
         keys, size = list(chain), len(run.train_idx)          # (per-epoch landmark sets cut temporal edges)
     labels = run.labels[run.train_idx]
-    if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
+    if not projector.samples_keyframes:  # DVI: the same landmarks in every epoch, whose kNN sets it compares
         same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
         marks = {e: same for e in keys}
     else:
@@ -220,13 +215,13 @@ def _train_rows(run, e, plan):
     return x
 
 
-def _boundary(run, method, epochs, plan, store, fraction, seed, report):
+def _boundary(run, projector, epochs, plan, store, fraction, seed, report):
     """Boundary samples of the trained epochs, written once and read back lazily ({epoch: array})."""
-    if method not in PARAMETRIC or fraction == 0:
+    if not projector.uses_classifier or fraction == 0:
         return None, None
     space = None
     for i, e in enumerate(epochs):
-        path = store.model_dir / "boundary" / f"epoch_{e}.npy"
+        path = store.boundary_file(e)
         if path.is_file():
             continue
         idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
@@ -239,38 +234,36 @@ def _boundary(run, method, epochs, plan, store, fraction, seed, report):
     return stored_boundary(store), space
 
 
-def _fit(run, method, epochs, projector, plan, boundary, store, report):
+def _fit(run, epochs, projector, plan, boundary, store, report):
+    """Fit the projector on what its class says it fits on, and save it (a saved one is loaded)."""
     saved = store.model_dir / "projector"
     if (saved / "params.json").is_file():
         return Projector.load(saved)
     work = store.model_dir / "train"
-    fit_progress = lambda f, m: report(0.05 + 0.75 * f, m)  # noqa: E731
-    if method in EMBEDDING:
-        X = {e: np.asarray(run.representations(e), dtype=np.float32) for e in epochs}
-        projector.fit(X, checkpoint_dir=work, progress=fit_progress)
-    elif method == "pca":  # one epoch at a time
-        projector.fit(sampling.Lazy(epochs, lambda e: _train_rows(run, e, None)), checkpoint_dir=work)
-    elif method == "dvi":  # one epoch at a time
-        X = sampling.Lazy(epochs, lambda e: _train_rows(run, e, plan))
-        projector.fit(X, heads=sampling.Lazy(epochs, run.head), boundary=boundary, checkpoint_dir=work,
-                      progress=fit_progress)
+    if projector.fits_on == "all":
+        rows = lambda e: np.asarray(run.representations(e), dtype=np.float32)  # noqa: E731
     else:
-        projector.fit({e: _train_rows(run, e, plan) for e in epochs}, heads={e: run.head(e) for e in epochs},
-                      boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"],
-                      keyframes=plan["keyframes"])
+        rows = lambda e: _train_rows(run, e, plan)  # noqa: E731
+    inputs = sampling.Lazy if projector.streams else lambda keys, load: {e: load(e) for e in keys}
+    fit = {"checkpoint_dir": work, "progress": lambda f, m: report(0.05 + 0.75 * f, m)}
+    if projector.uses_classifier:
+        fit.update(heads=inputs(epochs, run.head), boundary=boundary)
+    if projector.samples_keyframes:
+        fit.update(stats=plan["stats"], keyframes=plan["keyframes"])
+    projector.fit(inputs(epochs, rows), **fit)
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
     return projector
 
 
-def _positions(run, method, epochs, projector, store, report):
+def _positions(run, epochs, projector, store, report):
     """Write every sample's position, one epoch at a time; returns each epoch's bounding box."""
     boxes, done = [], set(store.epochs())
     for e in epochs:
         if e in done:
             Y = np.asarray(store.read_positions(e))
-        elif method in EMBEDDING:
-            Y = projector.embeddings_[e]
+        elif projector.fits_on == "all":
+            Y = projector.embedding(e)
             store.write_positions(e, Y)
         else:
             Y = encode_all(projector, run.representations(e), e)
@@ -315,10 +308,10 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     fraction of the extent's diagonal). Cost per new epoch does not depend on how many came before.
     The extent only grows if new positions leave it (then every territory is repainted, reported).
     `run_path` may be an opened Run (the server's, confined to its data root)."""
-    run = run_path if isinstance(run_path, Run) else Run(run_path)
+    run = open_run(run_path)
     store = VisStore(run.path, method)
     report = progress or (lambda fraction, message: None)
-    if method not in EXTENDABLE:
+    if method not in PROJECTORS or not PROJECTORS[method].extendable:
         raise RunError(store.dir, f"{method} cannot be extended; pass --force to rebuild it")
     build_json = store.model_dir / "build.json"
     if not (build_json.is_file() and store.exists()):
@@ -334,7 +327,7 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     if resolve_device(getattr(projector, "device", "cpu")) == "cpu":
         torch.set_num_threads(cpu_threads())
     drift, sampled = None, params.get("sampled") or {}
-    if method == "pca" and not set(new) <= set(projector.epochs_):  # one projection per new epoch
+    if not projector.samples_keyframes and not set(new) <= set(projector.epochs_):  # one fit per new epoch
         projector.fit_more(sampling.Lazy(new, lambda e: _train_rows(run, e, None)))
         projector.save(store.model_dir / "projector")
     elif not set(new) <= set(projector.epochs_):  # else a killed extension already saved its model
@@ -344,7 +337,7 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     settings["epochs"] = built + new
     atomic.write_json(build_json, settings)
     extent = store.read_extent()
-    boxes = np.concatenate(_positions(run, method, new, projector, store, report))
+    boxes = np.concatenate(_positions(run, new, projector, store, report))
     repaint = bool((boxes[:, 0] < extent["x_min"]).any() or (boxes[:, 0] > extent["x_max"]).any()
                    or (boxes[:, 1] < extent["y_min"]).any() or (boxes[:, 1] > extent["y_max"]).any())
     if repaint:  # new positions left the shared extent: grow it, and every territory must follow
@@ -370,10 +363,10 @@ def _fit_more(run, store, projector, settings, new, k, report):
     """Train the new epochs into the projector (k keyframes, counting the last built epoch) and save
     it; returns the drift of earlier epochs and the new keyframes."""
     seed, built = settings["seed"], settings["epochs"]
-    plan = _plan(run, "timevis", new, projector, seed, previous=built[-1], k=k)
+    plan = _plan(run, projector.name, new, projector, seed, previous=built[-1], k=k)
     bridge = built[-1]  # the last built epoch (always a keyframe) ties the new ones to the old layout
     trained = [bridge] + new
-    boundary, _ = _boundary(run, "timevis", plan["keyframes"], plan, store, settings["boundary_fraction"], seed,
+    boundary, _ = _boundary(run, projector, plan["keyframes"], plan, store, settings["boundary_fraction"], seed,
                             report)
     old_keys = [e for e in projector.keyframes_ if e <= bridge]
     held = [old_keys[i] for i in np.unique(np.round(np.linspace(0, len(old_keys) - 1, ANCHOR_EPOCHS)).astype(int))]
@@ -399,13 +392,3 @@ def _samples_of(run, store, epochs, idx):
     X = np.concatenate([sampling.rows(run.representations(e), idx) for e in epochs])
     Y = np.concatenate([sampling.rows(store.read_positions(e), idx) for e in epochs])
     return X, np.repeat(np.asarray(epochs), len(idx)), Y
-
-
-def load_projector(run_path, method):
-    """The fitted projector of a built visualization."""
-    store = VisStore(run_path, method)
-    saved = store.model_dir / "projector"
-    if not (saved / "params.json").is_file():
-        raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")
-    return Projector.load(saved)
-

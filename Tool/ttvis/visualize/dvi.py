@@ -10,12 +10,13 @@ from ttvis.visualize import losses
 from ttvis.visualize.networks import VisModel
 from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector
 from ttvis.visualize.projector import register
-from ttvis.visualize.timevis import _shared_ids
+from ttvis.visualize.graph import neighbourhood_overlap
 
 
 @register
 class DVI(ParametricProjector):
     name = "dvi"
+    cost = 4
     defaults = {**COMMON_DEFAULTS,
                 "temporal_penalty": 1.0}   # lambda of the parameter-drift term
 
@@ -34,7 +35,7 @@ class DVI(ParametricProjector):
             x = X[e]  # read once: X may stream epochs from disk
             Bt = None if boundary is None or boundary.get(e) is None else np.asarray(boundary[e], np.float32)
             rows, cols, w, sknn = self._epoch_graph(x, Bt, self.seed + i)
-            npr = float(_shared_ids(prev_knn, sknn).mean()) if prev_knn is not None else 0.0
+            npr = float(neighbourhood_overlap(prev_knn, sknn).mean()) if prev_knn is not None else 0.0
             mean, scale = self._stats(x)
             torch.manual_seed(self.seed + i)
             model = VisModel(self.dim_, self.hidden)

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 
 from ttvis import atomic
-from ttvis.search.trajectory import path_epochs
+from ttvis.run.dynamics import path_epochs
 from ttvis.visualize import metrics as M
 from ttvis.visualize import sampling as S
 
@@ -27,7 +27,7 @@ def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
     ranking against at most REFERENCE_EPOCHS evenly spaced epochs, so memory and time per epoch do not
     grow with the run: epochs stream from the memory-mapped files one at a time."""
     if projector is None:
-        from ttvis.visualize.build import load_projector
+        from ttvis.visualize.outputs import load_projector
 
         projector = load_projector(run.path, store.method)
     built = store.epochs()
@@ -102,7 +102,7 @@ def summarise(per_epoch, epochs):
 def compare(run_path):
     """{method: summary} for every built method of the run, computing missing metrics on the way."""
     from ttvis.run.reader import Run
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore, stored_boundary
 
     run = Run(run_path)
     out = {}
@@ -117,17 +117,6 @@ def compare(run_path):
                        "epochs": len(store.epochs())}
     atomic.write_json(run.path / "visualize" / "evaluation.json", {"run": run.name, "methods": out})
     return out
-
-
-def stored_boundary(store):
-    """Boundary samples a parametric build kept, {epoch: array} read when asked for, or None."""
-    from ttvis.visualize.sampling import Lazy
-
-    folder = store.model_dir / "boundary"
-    if not folder.is_dir():
-        return None
-    epochs = sorted(int(p.stem.split("_")[1]) for p in folder.glob("epoch_*.npy"))
-    return Lazy(epochs, lambda e: np.load(folder / f"epoch_{e}.npy")) if epochs else None
 
 
 COLUMNS = [("epochs", "epochs", "{:d}"), ("build s", "build_seconds", "{:.1f}"),

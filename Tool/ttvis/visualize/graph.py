@@ -77,10 +77,15 @@ def fuzzy_graph(X, n_neighbors=15, *, seed=0, knn_result=None, both_directions=F
             graph.data[upper].astype(np.float32))
 
 
+def shared_neighbours(idx_a, idx_b):
+    """Per row, how many neighbour ids two kNN index arrays of the same samples share (ids < 0 pad a
+    short row and never count)."""
+    return ((idx_a[:, :, None] == idx_b[:, None, :]) & (idx_a[:, :, None] >= 0)).any(2).sum(1)
+
+
 def neighbourhood_overlap(idx_a, idx_b):
-    """Per row, the fraction of neighbours shared by two kNN index arrays of the same samples."""
-    k = idx_a.shape[1]
-    return (idx_a[:, :, None] == idx_b[:, None, :]).any(2).sum(1) / k
+    """Per row, the fraction of idx_a's neighbours that idx_b's row holds too."""
+    return shared_neighbours(idx_a, idx_b) / idx_a.shape[1]
 
 
 def kcenter_greedy(X, *, seed=0, min_fraction=0.1, max_fraction=1.0, tolerance=0.01, check_every=None):

@@ -5,14 +5,9 @@ All neighbour searches are exact (blocked matrix products), so the numbers are r
 
 import numpy as np
 
-from ttvis.visualize.graph import cross_knn, knn
+from ttvis.visualize.graph import cross_knn, knn, shared_neighbours
 
 KS = (10, 15, 20)
-
-
-def _overlap(a, b):
-    """Per row, |set(a_i) ∩ set(b_i)| for integer id arrays of equal width."""
-    return (a[:, :, None] == b[:, None, :]).any(2).sum(1)
 
 
 def nn_preservation(X, Y, ks=KS):
@@ -38,7 +33,7 @@ def _shared_neighbours(hi, lo, ks, kmax):
     out = {}
     for k in ks:
         kk = min(k, kmax)
-        c = float(_overlap(hi[:, :kk], lo[:, :kk]).mean())
+        c = float(shared_neighbours(hi[:, :kk], lo[:, :kk]).mean())
         out[str(k)] = {"count": c, "fraction": c / kk}
     return out
 
@@ -99,4 +94,4 @@ def temporal_ranking_against(high, low, ref_highs, ref_lows, top=5):
     rho = np.where(den > 0, (rh * rl).sum(1) / np.where(den > 0, den, 1), 0.0)
     th = np.argsort(dh, 1, kind="stable")[:, :top]
     tl = np.argsort(dl, 1, kind="stable")[:, :top]
-    return float(rho.mean()), float(_overlap(th, tl).mean() / top)
+    return float(rho.mean()), float(shared_neighbours(th, tl).mean() / top)

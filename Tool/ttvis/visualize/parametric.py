@@ -35,6 +35,7 @@ COMMON_DEFAULTS = {
 
 class ParametricProjector(Projector):
     """Base of the encoder/decoder projectors."""
+    uses_classifier, slow_from = True, 0
 
     def _validate_params(self):
         self._check_int("n_neighbors", 2, 200)

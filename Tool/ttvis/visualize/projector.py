@@ -4,9 +4,16 @@
     Z = proj.transform(X, epoch=e); X_hat = proj.inverse_transform(Z, epoch=e)
     proj.save(folder); TimeVis.load(folder)        # state_dict + JSON, never pickle
 
-`__init__` only stores keyword arguments; `fit` validates them first and raises ValueError naming the bad
-one. Fitted state ends in `_`. Subclasses implement `_fit`, `_transform`, `_inverse_transform` and the
-`_state`/`_load_state` pair.
+`__init__` only stores keyword arguments; `validate_params()` (called first by `fit`) raises ValueError
+naming the bad one. Fitted state ends in `_`. Subclasses implement `_fit`, `_transform`,
+`_inverse_transform` and the `_state`/`_load_state` pair.
+
+Parameters are the class's `defaults` rather than explicit `__init__` keywords (scikit-learn's
+`_get_param_names`): one dict gives the names, the defaults, `get_params()`, `save()`'s JSON and the
+"unknown parameter" message, and `ttvis train --param NAME=VALUE` passes user keywords straight through.
+
+The class attributes below tell a build what a projector needs and gives, so that no caller branches on
+method names; PROJECTORS (filled by @register) is the one list of methods.
 """
 
 import json
@@ -31,10 +38,24 @@ def resolve_device(device):
     return device
 
 
+def methods():
+    """The registered methods, cheapest to build first."""
+    return sorted(PROJECTORS, key=lambda name: (PROJECTORS[name].cost, name))
+
+
 class Projector:
     name = None
     has_transform = True     # can place new points of a fitted epoch
-    has_inverse = True       # can decode 2D points back to representations (territories)
+    has_inverse = True       # can decode 2D points back to representations (territories): decode_tensor
+    fits_on = "training"     # "training": fitted on training samples, then places every sample (transform);
+    #                          "all": embeds every sample it is fitted on (embedding(epoch))
+    uses_classifier = False  # fitted with the classifier's heads and boundary samples: the run needs a head
+    streams = True           # fit reads one epoch at a time, so a lazily loaded {epoch: array} suffices
+    samples_keyframes = False  # fit takes `stats` and `keyframes` from the build's sampling plan
+    extendable = False       # fit_more adds a run's new epochs to a finished build
+    min_epochs = 1
+    cost = 0                 # rank among the methods, cheapest to build first
+    slow_from = None         # samples from which a build takes minutes on a CPU (0: always, None: never)
     defaults = {}
 
     def __init__(self, **params):
@@ -49,9 +70,20 @@ class Projector:
         """Parameters in their JSON form (tuples as lists), as save() writes them."""
         return _jsonable({k: getattr(self, k) for k in self.defaults})
 
+    @classmethod
+    def describe(cls):
+        """What the API tells the browser about the method."""
+        return {"name": cls.name, "cost": cls.cost, "slow_from": cls.slow_from, "has_inverse": cls.has_inverse,
+                "fits_on": cls.fits_on, "extendable": cls.extendable, "parameters": _jsonable(cls.defaults)}
+
     # -- validation helpers ---------------------------------------------------------------
+    def validate_params(self):
+        """Raise ValueError naming the first bad parameter (fit calls it first; a build calls it before
+        any work)."""
+        self._validate_params()
+
     def _validate_params(self):
-        """Override: raise ValueError naming the parameter. Called at the top of fit."""
+        """Override: raise ValueError naming the parameter."""
 
     def _check_int(self, name, low, high=None):
         v = getattr(self, name)
@@ -97,7 +129,7 @@ class Projector:
     def fit(self, X, *, heads=None, boundary=None, checkpoint_dir=None, progress=None, **sampled):
         """X: {epoch: (n_e, D)}; heads: {epoch: torch module reps -> logits}; boundary: {epoch: (b_e, D)}.
         sampled: what a projector that trains on samples needs besides (TimeVis: stats, keyframes)."""
-        self._validate_params()
+        self.validate_params()
         X = self._check_data(X)
         self.epochs_ = sorted(X)
         self.dim_ = int(X[self.epochs_[0]].shape[1])
@@ -130,6 +162,14 @@ class Projector:
         if Z.ndim != 2 or Z.shape[1] != 2:
             raise ValueError(f"Z must have shape (n, 2), got {Z.shape}")
         return self._inverse_transform(Z, i).astype(np.float32)
+
+    def embedding(self, epoch):
+        """The fitted 2D positions of epoch `epoch` (fits_on == "all": every sample it was fitted on)."""
+        raise NotImplementedError(f"{self.name} places samples with transform(), not a stored embedding")
+
+    def decode_tensor(self, Z, epoch):
+        """inverse_transform for a torch tensor (territories paint on the device), without the checks."""
+        raise NotImplementedError(f"{self.name} has no inverse mapping")
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path):

@@ -22,6 +22,7 @@ from ttvis.visualize.projector import register
 @register
 class TimeVis(ParametricProjector):
     name = "timevis"
+    cost, streams, samples_keyframes, extendable = 5, False, True, True
     # One model serves every epoch, so it needs more width than DVI's per-epoch models (64 wide
     # underfits), and smaller batches (more optimiser steps for the same edge samples) form a finer
     # layout; fewer samples per node pay for both. Digits / MNIST 10k NN@15: 4.1 -> 4.6, 2.0 -> 2.4.
@@ -83,7 +84,7 @@ class TimeVis(ParametricProjector):
         common, ip, ic = np.intersect1d(prev["keep"], cur["keep"], return_indices=True)
         if len(common) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
-        overlap = _shared_ids(prev["knn"][ip], cur["knn"][ic])
+        overlap = G.neighbourhood_overlap(prev["knn"][ip], cur["knn"][ic])
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
@@ -190,12 +191,6 @@ class TimeVis(ParametricProjector):
         self.model_.load_state_dict(state)
         self.model_.eval()
         self.history_, self.graph_size_ = meta.get("history", []), meta.get("graph_size", {})
-
-
-def _shared_ids(a, b):
-    """Per row, how many valid ids (>= 0) two id arrays share, as a fraction of the row length."""
-    hit = (a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)
-    return hit.any(2).sum(1) / a.shape[1]
 
 
 def _gather_nodes(node_src, epochs, X, boundary):

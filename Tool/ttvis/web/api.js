@@ -43,6 +43,7 @@ const runPath = (run) => `/api/runs/${enc(run)}`;
 const methodPath = (run, method) => `${runPath(run)}/methods/${enc(method)}`;
 
 export const listRuns = () => getJSON('/api/runs');
+export const listMethods = () => getJSON('/api/methods');
 export const getRun = (run) => getJSON(runPath(run));
 export const labels = async (run) => (await getArray(`${runPath(run)}/labels`)).data;
 export const split = async (run) => (await getArray(`${runPath(run)}/split`)).data;

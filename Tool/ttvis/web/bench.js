@@ -95,6 +95,6 @@ export function syntheticSource(n) {
     listRuns: async () => ({ runs: [{ name: 'synthetic', n_samples: n, classes: meta.classes.map((c) => c.name), epochs: [0, 1], methods: ['synthetic'] }] }),
     getRun: async () => meta, labels: async () => labels, split: async () => split,
     predictions: async (_, e) => preds[e], confidence: async (_, e) => conf[e], positions: async (_, m, e) => pos[e],
-    territory, epochMetrics: async () => ({}), timeline: no, territoryGrid: no, roundtrip: no, cancelBuild: no, sample: no, trajectory: no, search: no, suspicious: no, startBuild: no, buildStatus: no,
+    territory, epochMetrics: async () => ({}), timeline: no, territoryGrid: no, roundtrip: no, cancelBuild: no, listMethods: no, sample: no, trajectory: no, search: no, suspicious: no, startBuild: no, buildStatus: no,
   };
 }

@@ -1,25 +1,30 @@
 // Building a visualization from the page: the method picker (cheapest unbuilt method first), a warning
 // before a method that takes minutes, progress by phase with a time estimate, and a cancel button.
+// The methods, their order and when they are slow come from the server's engine (/api/methods).
 import { h } from './panels/dom.js';
 
-/** Methods the engine builds, cheapest first. */
-export const METHODS_BY_COST = ['pca', 'umap', 'tsne', 'aligned-umap', 'dvi', 'timevis'];
-/** Sample counts from which a method takes minutes on a CPU (0: always). */
-export const SLOW_FROM = { timevis: 0, dvi: 0, 'aligned-umap': 5000, tsne: 10000, umap: 30000 };
 export const BUILD_POLL_MS = 400;
 
 const $ = (id) => document.getElementById(id);
 
 /** store: page store (build); session: the open run and its data source; onBuilt(run, method): reopen the run. */
 export function createBuilds({ store, session, onBuilt }) {
-  const slow = (m) => m in SLOW_FROM && session.info && session.info.labels.length >= SLOW_FROM[m];
+  let engine = null;   // the methods the engine builds, cheapest first: [{name, slow_from, ...}] once fetched
+  const slow = (m) => {
+    const d = engine && engine.find((x) => x.name === m);
+    return !!d && d.slow_from !== null && !!session.info && session.info.labels.length >= d.slow_from;
+  };
 
-  let listed = null;   // the built methods the menu shows: refilled only when they change
+  let listed = null;   // the methods the menu shows: refilled only when they change
   function fill() {
+    if (engine === null) {
+      engine = [];     // asked once; the menu fills again when the answer comes
+      session.source.listMethods().then(({ methods }) => { engine = methods; fill(); }, () => {});
+    }
     const built = session.builtMethods();
-    if (listed === built.join()) return sync();
-    listed = built.join();
-    const all = [...new Set([...METHODS_BY_COST, ...built])];
+    const all = [...new Set([...engine.map((m) => m.name), ...built])];
+    if (listed === `${all.join()}|${built.join()}`) return sync();
+    listed = `${all.join()}|${built.join()}`;
     const pick = all.find((m) => !built.includes(m)) || all[0];
     $('build-method').replaceChildren(...all.map((m) => h('option', { value: m }, built.includes(m) ? `${m} (built)` : m)));
     $('build-method').value = pick;

@@ -1,9 +1,11 @@
 // Small WebGL2 helpers shared by the layers.
 
+/** A linked program from GLSL ES 3.0 bodies (the version line, and the fragment precision, are added here). */
 export function program(gl, vsSource, fsSource) {
   const compile = (type, source) => {
     const sh = gl.createShader(type);
-    gl.shaderSource(sh, source);
+    const head = type === gl.FRAGMENT_SHADER ? '#version 300 es\nprecision mediump float;\n' : '#version 300 es\n';
+    gl.shaderSource(sh, head + source.trimStart());
     gl.compileShader(sh);
     if (!gl.getShaderParameter(sh, gl.COMPILE_STATUS)) throw new Error(gl.getShaderInfoLog(sh));
     return sh;

@@ -14,7 +14,7 @@ export const OUTLINE_CSS = 0.8;          // dot outline width
 export const MIN_OUTLINED_CSS = 4.5;     // smaller dots have no room for an outline
 export const MARK_RING_CSS = 1.5;        // width of the round-trip error ring
 
-const VS = `#version 300 es
+const VS = `
 in float a_x0; in float a_y0; in float a_x1; in float a_y1; in vec4 a_color;
 uniform vec4 u_xf; uniform float u_mix; uniform float u_size;
 out vec4 v_color;
@@ -28,8 +28,7 @@ void main() {
 
 // u_style: 0 plain dot (outlined when big enough), 1 emphasised (big, black ring), 2 mark (hollow ring).
 // Squared radii and precomputed thresholds keep the per-fragment work small (it dominates at 60k dots).
-const FS = `#version 300 es
-precision mediump float;
+const FS = `
 in vec4 v_color; uniform float u_style; uniform float u_dim; uniform float u_rim2; uniform vec3 u_mark;
 out vec4 o;
 void main() {

@@ -8,7 +8,7 @@ import { program, clipTransform } from './gl.js';
 
 export const CROSSFADE_STEPS = 8;       // distinct cross-fade levels drawn during one transition
 
-const VS = `#version 300 es
+const VS = `
 in vec2 a_unit; uniform vec4 u_rect; uniform vec4 u_xf; out vec2 v_uv;
 void main() {
   vec2 clip = a_unit * 2.0 - 1.0;                             // the whole canvas
@@ -18,8 +18,7 @@ void main() {
   gl_Position = vec4(clip, 0.0, 1.0);
 }`;
 
-const FS = `#version 300 es
-precision mediump float;
+const FS = `
 in vec2 v_uv; uniform sampler2D u_a; uniform sampler2D u_b; uniform float u_mix; uniform float u_opacity;
 out vec4 o;
 void main() {

@@ -1,34 +1,36 @@
-"""Per-epoch arrays of a run (predictions, confidences) and the events between two epochs."""
+"""What the classifier predicts at each epoch (predictions, confidences) and what changed between two epochs
+(events); the positions of a visualization are served by methods.py."""
 
 import numpy as np
 from flask import Blueprint, jsonify, request
 
-from ttvis.server.responses import binary_response, epoch_arg
+from ttvis.run import layout
+from ttvis.server.cache import get_store
+from ttvis.server.responses import binary_response, cached_payload, epoch_arg, get_run
 from ttvis.server.runs import label_dtype
-from ttvis.server.store import get_run, get_store
 
-bp = Blueprint("epochs", __name__, url_prefix="/api/runs/<run>")
+bp = Blueprint("predictions", __name__, url_prefix="/api/runs/<run>")
 
 TOP_CHANGES = 100
 
 
+def _rows(run, epoch):
+    """The run, its dynamics, the row of `epoch` in them, and the signature their payloads are kept under."""
+    r = get_run(run)
+    return r, r.dynamics, r.dynamics.index[epoch_arg(r, epoch)], get_store().signature(run, layout.RUN_JSON)
+
+
 @bp.get("/epochs/<epoch>/predictions")
 def predictions(run, epoch):
-    r = get_run(run)
-    e = epoch_arg(r, epoch)
-    stack = get_store().stack(run)
-    payload = get_store().payload(("predictions", run, stack.sig, e),
-                                  lambda: stack.predictions[stack.index[e]].astype(label_dtype(r.n_classes)))
-    return binary_response(payload)
+    r, d, k, sig = _rows(run, epoch)
+    dtype = label_dtype(r.n_classes)
+    return binary_response(cached_payload(("predictions", run, sig, k), lambda: d.predictions[k].astype(dtype)))
 
 
 @bp.get("/epochs/<epoch>/confidence")
 def confidence(run, epoch):
-    r = get_run(run)
-    e = epoch_arg(r, epoch)
-    stack = get_store().stack(run)
-    payload = get_store().payload(("confidence", run, stack.sig, e), lambda: stack.confidences[stack.index[e]])
-    return binary_response(payload)
+    _, d, k, sig = _rows(run, epoch)
+    return binary_response(cached_payload(("confidence", run, sig, k), lambda: d.confidences[k]))
 
 
 @bp.get("/events")
@@ -41,11 +43,11 @@ def events(run):
     else:
         k = r.epochs.index(to)
         frm = r.epochs[max(k - 1, 0)]
-    stack = get_store().stack(run)
-    a, b = stack.index[frm], stack.index[to]
-    pa, pb = stack.predictions[a], stack.predictions[b]
+    d = r.dynamics
+    a, b = d.index[frm], d.index[to]
+    pa, pb = d.predictions[a], d.predictions[b]
     flipped = np.flatnonzero(pa != pb)
-    delta = stack.label_probabilities[b] - stack.label_probabilities[a]
+    delta = d.label_probabilities[b] - d.label_probabilities[a]
     k = min(TOP_CHANGES, len(delta))
     top = np.argpartition(-np.abs(delta), k - 1)[:k] if k else np.array([], dtype=np.int64)
     top = top[np.argsort(-np.abs(delta[top]), kind="stable")]

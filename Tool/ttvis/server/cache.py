@@ -1,12 +1,12 @@
 """The runs under the data root, as the API sees them: opened once, arrays loaded once.
 
-`RunStore` keeps a bounded LRU of what it has loaded or derived (arrays, encoded payloads, per-run stacks
-of predictions and confidences over all epochs). Entries are keyed by the files' stat signatures, so a
+`RunStore` keeps a bounded LRU of what it has loaded or derived (opened runs with their dynamics, arrays,
+encoded payloads). Entries are keyed by the files' stat signatures, so a
 rebuilt visualization or a newly recorded epoch is picked up without a restart; `invalidate(run)` drops a
 run's entries at once (after a build).
 
-Blueprints reach the store through `get_store()`; `get_run(name)` and `get_vis(name, method)` answer a
-clean 404 (via `abort_json`) for unknown names.
+Blueprints reach the store through `get_store()`; it knows no HTTP: ttvis.server.responses turns names
+into runs and visualizations or 404 answers (`get_run`, `get_vis`) and caches encoded payloads.
 """
 
 import hashlib
@@ -20,10 +20,10 @@ from flask import current_app, g, has_request_context
 
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.run.check import check_array
-from ttvis.run.reader import Run, read_json, read_npy, softmax
-from ttvis.server.safepath import Refused, check_run_name, inside, run_dir
-from ttvis.visualize.store import METHOD_NAME, VisStore
+from ttvis.run.rules import check_array
+from ttvis.run.reader import Run, read_json, read_npy
+from ttvis.server.safepath import Refused, inside, run_dir
+from ttvis.visualize.outputs import METHOD_NAME, VisStore
 
 
 class LRU:
@@ -64,91 +64,6 @@ class LRU:
 
     def __len__(self):
         return len(self._data)
-
-
-class Payload:
-    """An array encoded for the wire: raw little-endian bytes, its ETag, and gzip when that pays."""
-
-    def __init__(self, array):
-        array = np.ascontiguousarray(array)
-        if array.dtype.byteorder == ">":
-            array = array.astype(array.dtype.newbyteorder("<"))
-        self.dtype = array.dtype.name
-        self.shape = array.shape
-        self.body = array.tobytes()
-        self.etag = hashlib.blake2b(self.body, digest_size=12).hexdigest()
-        self._gzip = None
-
-    def gzipped(self):
-        """The gzip body, or None when it saves less than 10% (float positions rarely compress)."""
-        if self._gzip is None:
-            import gzip
-
-            packed = gzip.compress(self.body, compresslevel=5, mtime=0)
-            self._gzip = packed if len(packed) < 0.9 * len(self.body) else b""
-        return self._gzip or None
-
-
-class RunStack:
-    """Per-run arrays over all epochs: predictions, max probability, label probability.
-
-    Rows are computed when first read (`stack.predictions[k]` reads epoch k's logits only), so the
-    first frame of a long run does not wait for every epoch; a column (`[:, i]`, one sample's history)
-    fills the rest once."""
-
-    def __init__(self, store, name, sig):
-        self.sig = sig
-        self._store, self._name = store, name
-        run = store.run(name)
-        self._labels = store.labels(name)
-        e, n = len(run.epochs), run.n
-        self.epochs = run.epochs
-        self._done = np.zeros(e, dtype=bool)
-        self._lock = threading.Lock()
-        pred = np.empty((e, n), dtype=np.int16 if run.n_classes < 2 ** 15 else np.int32)
-        self.predictions = _Rows(self, pred)
-        self.confidences = _Rows(self, np.empty((e, n), dtype=np.float32))
-        self.label_probabilities = _Rows(self, np.empty((e, n), dtype=np.float32))
-        self.index = {epoch: k for k, epoch in enumerate(run.epochs)}
-
-    def fill(self, ks):
-        with self._lock:
-            for k in ks:
-                if not self._done[k]:
-                    self._fill(k)
-
-    def _fill(self, k):
-        run, n = self._store.run(self._name), len(self._labels)
-        epoch = self.epochs[k]
-        # memory-mapped and not cached: only the derived rows are kept
-        logits = read_npy(self._store.file(self._name, Path(layout.EPOCHS) / layout.epoch_dirname(epoch) / layout.LOGITS))
-        if logits.shape != (n, run.n_classes):
-            raise RunError(run.epoch_dir(epoch) / layout.LOGITS, f"expected shape {(n, run.n_classes)}, found {logits.shape}")
-        prob = softmax(logits)
-        self.predictions.array[k] = prob.argmax(axis=1)
-        self.confidences.array[k] = prob.max(axis=1)
-        self.label_probabilities.array[k] = prob[np.arange(n), self._labels]
-        self._done[k] = True
-
-
-class _Rows:
-    """One of RunStack's (epochs, n) arrays: an integer index fills that row, anything else all rows."""
-
-    def __init__(self, stack, array):
-        self.stack, self.array = stack, array
-
-    @property
-    def shape(self):
-        return self.array.shape
-
-    def __getitem__(self, key):
-        whole = not isinstance(key, (int, np.integer))
-        self.stack.fill(range(len(self.stack.epochs)) if whole else [int(key)])
-        return self.array[key]
-
-    def __array__(self, dtype=None, copy=None):  # whole-array use (np.asarray, comparisons): every row
-        self.stack.fill(range(len(self.stack.epochs)))
-        return self.array if dtype is None else self.array.astype(dtype)
 
 
 class RunStore:
@@ -200,7 +115,7 @@ class RunStore:
 
     def array(self, name, relpath, kind=None, columns=None):
         """A run file's .npy array, loaded into memory once (until its file changes); checked like
-        the format says arrays of `kind` must be (ttvis.run.check.check_array) when a kind is given."""
+        the format says arrays of `kind` must be (ttvis.run.rules.check_array) when a kind is given."""
         path = self.file(name, relpath)
         sig = _signature(self.root, path)
         n = self.run(name).n
@@ -221,10 +136,6 @@ class RunStore:
 
         return self.cache.get_or_make(("blob", name, str(path), sig), load)
 
-    def payload(self, key, make):
-        """A cached Payload for `key`; `key` must change when the data does (include signatures)."""
-        return self.cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
-
     def labels(self, name):
         return self.array(name, layout.LABELS, "labels", self.run(name).n_classes).astype(np.int64, copy=False)
 
@@ -240,12 +151,6 @@ class RunStore:
         n = self.run(name).n
         return self.cache.get_or_make(("images", name, _signature(self.root, path), n),
                                       lambda: check_array(path, read_npy(path), "images", n))
-
-    def stack(self, name):
-        """The run's RunStack (predictions/confidences of every epoch), computed once per run.json."""
-        run = self.run(name)
-        sig = _signature(self.root, run.path / layout.RUN_JSON)
-        return self.cache.get_or_make(("stack", name, sig), lambda: RunStack(self, name, sig))
 
     def ground_truth_counts(self, name):
         try:
@@ -343,24 +248,3 @@ def init_app(app):
 def get_store() -> RunStore:
     return current_app.extensions["ttvis_store"]
 
-
-def get_run(name) -> Run:
-    """The Run called `name` under the data root, or a 404 JSON error."""
-    from ttvis.server.responses import abort_json
-
-    try:
-        check_run_name(name)
-        return get_store().run(name)
-    except Refused:
-        abort_json(404, f"unknown run {name!r}")
-
-
-def get_vis(name, method) -> VisStore:
-    """The built visualization `method` of run `name`, or a 404 JSON error."""
-    from ttvis.server.responses import abort_json
-
-    get_run(name)
-    try:
-        return get_store().vis(name, method)
-    except Refused:
-        abort_json(404, f"run {name!r} has no visualization {method!r}")

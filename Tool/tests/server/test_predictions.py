@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ttvis.run.reader import softmax
+from ttvis.run.dynamics import softmax
 from srvutil import as_array
 
 

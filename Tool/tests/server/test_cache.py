@@ -3,7 +3,7 @@
 import pytest
 
 from ttvis.server.safepath import Refused, check_run_name
-from ttvis.server.store import LRU, RunStore
+from ttvis.server.cache import LRU, RunStore
 
 
 def test_lru_is_bounded_and_keeps_recent():
@@ -50,14 +50,14 @@ def test_lru_failed_make_is_not_cached():
     assert lru.get_or_make("k", lambda: 5) == 5
 
 
-def test_stack_computed_once_and_invalidated(data_root):
+def test_dynamics_computed_once_and_invalidated(data_root):
     store = RunStore(data_root, cache_items=64)
-    first = store.stack("digits")
-    assert store.stack("digits") is first  # served from the cache, not recomputed
+    first = store.run("digits").dynamics
+    assert store.run("digits").dynamics is first  # served from the cache, not recomputed
     assert first.predictions.shape == (len(first.epochs), 1797)
     store.invalidate("digits")
-    assert store.stack("digits") is not first
-    assert store.stack("plain") is not store.stack("digits")
+    assert store.run("digits").dynamics is not first
+    assert store.run("plain").dynamics is not store.run("digits").dynamics
 
 
 def test_cache_items_bound_holds(data_root):

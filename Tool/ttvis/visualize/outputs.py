@@ -74,18 +74,18 @@ class VisStore:
     def model_dir(self):
         return self.dir / "model"
 
+    def boundary_file(self, epoch):
+        """Where a parametric build keeps the epoch's boundary samples."""
+        return self.model_dir / "boundary" / f"{layout.epoch_dirname(epoch)}.npy"
+
     # -- per epoch --------------------------------------------------------------------------
     def epochs(self) -> list:
         """Epochs whose positions are written, ascending."""
         root = self.dir / "epochs"
         if not root.is_dir():
             return []
-        out = []
-        for p in root.iterdir():
-            m = re.fullmatch(r"epoch_(\d+)", p.name)
-            if m and (p / "positions.npy").is_file():
-                out.append(int(m.group(1)))
-        return sorted(out)
+        return sorted(e for p in root.iterdir()
+                      if (e := layout.epoch_of(p.name)) is not None and (p / "positions.npy").is_file())
 
     def write_positions(self, epoch, positions):
         positions = np.asarray(positions, dtype=np.float32)
@@ -125,3 +125,25 @@ class VisStore:
     def read_epoch_metrics(self, epoch) -> dict:
         p = self.epoch_dir(epoch) / "metrics.json"
         return read_json(p) if p.is_file() else {}
+
+
+def stored_boundary(store):
+    """Boundary samples a parametric build kept, {epoch: array} read when asked for, or None."""
+    from ttvis.visualize.sampling import Lazy
+
+    folder = store.model_dir / "boundary"
+    if not folder.is_dir():
+        return None
+    epochs = sorted(e for p in folder.glob("*.npy") if (e := layout.epoch_of(p.stem)) is not None)
+    return Lazy(epochs, lambda e: np.load(store.boundary_file(e))) if epochs else None
+
+
+def load_projector(run_path, method):
+    """The fitted projector of a built visualization."""
+    from ttvis.visualize.projector import Projector
+
+    store = VisStore(run_path, method)
+    saved = store.model_dir / "projector"
+    if not (saved / "params.json").is_file():
+        raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")
+    return Projector.load(saved)
