@@ -48,7 +48,7 @@ def test_follower_waits_for_a_build_started_from_the_page(run_copy):
     import threading
 
     from ttvis.server import create_app
-    from ttvis.visualize.store import VisStore
+    from ttvis.visualize.outputs import VisStore
 
     app = create_app({"DATA_ROOT": str(run_copy.parent)})
     builds, follower = app.extensions["ttvis_builds"], app.extensions["ttvis_follow"]
