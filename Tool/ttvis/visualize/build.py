@@ -172,7 +172,7 @@ class Stages:
 
 def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     """What a parametric method trains on: {"stats": {epoch: (mean, scale)}, "keyframes": [...],
-    "landmarks": {epoch: positions into run.train_idx}}; None for the other methods.
+    "landmarks": {epoch: positions into run.train_idx, prefixes of one order}}; None for the other methods.
 
     TimeVis trains on every epoch: keyframes with `landmarks` samples (and boundary samples), the other
     epochs with a light share of together half of that (so each still learns its own embedding,
@@ -188,15 +188,13 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
     if len(chain) * len(run.train_idx) <= k * size:  # the whole run fits the node budget: no sampling
         keys, size = list(chain), len(run.train_idx)          # (per-epoch landmark sets cut temporal edges)
-    labels = run.labels[run.train_idx]
+    order = sampling.landmark_order(run.labels[run.train_idx], run.predictions(chain[-1])[run.train_idx], seed)
     if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
-        same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
-        marks = {e: same for e in keys}
-    else:
+        marks = {e: order[:size] for e in keys}
+    else:  # prefixes of one order: row i is the same sample in every epoch that has it (temporal edges)
         light = [e for e in chain if e not in keys]
         small = min(size, max(projector.n_neighbors + 2, size * len(keys) // (2 * max(1, len(light)))))
-        marks = {e: sampling.landmarks(labels, run.predictions(e)[run.train_idx], size if e in keys else small, seed)
-                 for e in chain}
+        marks = {e: order[:size if e in keys else small] for e in chain}
     return {"stats": {e: stats[e] for e in epochs}, "keyframes": [e for e in keys if e != previous],
             "landmarks": marks}
 

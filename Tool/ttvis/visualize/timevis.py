@@ -52,7 +52,7 @@ class TimeVis(ParametricProjector):
             with np.load(path) as f:
                 return {k: f[k] for k in f.files}
         rows, cols, ws, E, sample_ids, node_src = [], [], [], [], [], []
-        offset, prev = 0, None
+        offset, prev, key = 0, None, None
         for e in sorted(X):
             i = self.epochs_.index(e)
             keep = (G.kcenter_greedy(X[e], seed=self.seed + i) if self.subset else np.arange(len(X[e])))
@@ -68,9 +68,13 @@ class TimeVis(ParametricProjector):
             cur = {"offset": offset, "keep": keep, "knn": np.where(sknn >= 0, keep[np.maximum(sknn, 0)], -1)}
             if prev is not None and self.temporal_weight > 0:
                 r2, c2, w2 = self._temporal_edges(prev, cur)
+                if key is not None and key is not prev and e in self.keyframes_:  # keyframe to keyframe, for
+                    r3, c3, w3 = self._temporal_edges(key, cur, skip=prev["keep"])  # samples the epochs between lack
+                    r2, c2, w2 = np.concatenate([r2, r3]), np.concatenate([c2, c3]), np.concatenate([w2, w3])
                 rows.append(np.concatenate([r2, c2])), cols.append(np.concatenate([c2, r2]))
                 ws.append(np.concatenate([w2, w2]))
             prev = cur
+            key = cur if e in self.keyframes_ else key
             offset += n_nodes
         g = {"rows": np.concatenate(rows), "cols": np.concatenate(cols), "weights": np.concatenate(ws),
              "E": np.concatenate(E), "node_src": np.concatenate(node_src)}
@@ -78,9 +82,13 @@ class TimeVis(ParametricProjector):
             save_npz(path, **g)
         return g
 
-    def _temporal_edges(self, prev, cur):
-        """Edges (node in t-1, same sample's node in t) weighted by kNN overlap (samples only)."""
+    def _temporal_edges(self, prev, cur, skip=()):
+        """Edges (node in t-1, same sample's node in t) weighted by kNN overlap (samples only; not those
+        in `skip`)."""
         common, ip, ic = np.intersect1d(prev["keep"], cur["keep"], return_indices=True)
+        if len(skip):
+            kept = ~np.isin(common, skip)
+            common, ip, ic = common[kept], ip[kept], ic[kept]
         if len(common) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
         overlap = _shared_ids(prev["knn"][ip], cur["knn"][ic])
