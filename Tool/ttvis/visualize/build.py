@@ -28,6 +28,7 @@ MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
 EXTENDABLE = ("timevis", "pca")              # can add a run's new epochs to a finished build (extend_visualization)
 ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained
+STEP_NODES = 100_000  # a sampled fit trains as long per pass as a full one would, up to a graph of this size
 PARAMETRIC = ("timevis", "dvi")          # fitted on training samples + boundary samples, then transform all
 EMBEDDING = ("umap", "aligned-umap", "tsne")  # embed every sample directly, no transform or inverse
 
@@ -187,7 +188,7 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     keys = [chain[i] for i in sampling.keyframes(change, min(k, len(chain)))]
     size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
     if len(chain) * len(run.train_idx) <= k * size:  # the whole run fits the node budget: no sampling
-        keys, size = list(chain), len(run.train_idx)          # (per-epoch landmark sets cut temporal edges)
+        keys, size = list(chain), len(run.train_idx)
     order = sampling.landmark_order(run.labels[run.train_idx], run.predictions(chain[-1])[run.train_idx], seed)
     if method == "dvi":  # the same landmarks in every epoch: its temporal term compares their kNN sets
         marks = {e: order[:size] for e in keys}
@@ -196,7 +197,7 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
         small = min(size, max(projector.n_neighbors + 2, size * len(keys) // (2 * max(1, len(light)))))
         marks = {e: order[:size if e in keys else small] for e in chain}
     return {"stats": {e: stats[e] for e in epochs}, "keyframes": [e for e in keys if e != previous],
-            "landmarks": marks}
+            "landmarks": marks, "pass_nodes": min(len(chain) * len(run.train_idx), STEP_NODES)}
 
 
 def _sampled(run, plan):
@@ -255,7 +256,7 @@ def _fit(run, method, epochs, projector, plan, boundary, store, report):
     else:
         projector.fit({e: _train_rows(run, e, plan) for e in epochs}, heads={e: run.head(e) for e in epochs},
                       boundary=boundary, checkpoint_dir=work, progress=fit_progress, stats=plan["stats"],
-                      keyframes=plan["keyframes"])
+                      keyframes=plan["keyframes"], pass_nodes=plan["pass_nodes"])
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
     return projector

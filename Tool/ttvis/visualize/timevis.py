@@ -95,13 +95,14 @@ class TimeVis(ParametricProjector):
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
-    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None):
+    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None, pass_nodes=0):
+        """pass_nodes: train passes as long as on a graph of that many nodes when X is a sample of more."""
         stats = [stats[e] if stats is not None else self._stats(X[e]) for e in self.epochs_]
         torch.manual_seed(self.seed)
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
         self._set_mix()
-        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress)
+        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, pass_nodes=pass_nodes)
 
     def fit_more(self, X, *, heads, keyframes, boundary=None, anchors=None, checkpoint_dir=None, progress=None):
         """Train epochs X ({epoch: (n, D)}, all among epochs_, e.g. after add_epochs) into the fitted
@@ -114,7 +115,7 @@ class TimeVis(ParametricProjector):
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors)
         return self
 
-    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None):
+    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None, pass_nodes=0):
         if checkpoint_dir is not None:
             checkpoint_dir.mkdir(parents=True, exist_ok=True)
         if progress:
@@ -128,7 +129,7 @@ class TimeVis(ParametricProjector):
                        self.anchor_weight)
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
                                 heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
-                                lr=self.extend_lr if anchors is not None else None)
+                                lr=self.extend_lr if anchors is not None else None, pass_nodes=pass_nodes)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
         history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
