@@ -140,3 +140,42 @@ def test_incremental_build_keeps_earlier_epochs(partial_build):
         assert metrics["epochs"][str(e)]["train"]["ppr"] >= FLOOR_PPR
         assert metrics["epochs"][str(e)]["train"]["trustworthiness"] >= FLOOR_TRUST
     assert metrics["summary"]["last_epoch"] == new[-1]
+
+
+
+def test_landmarks_are_nested_across_epochs(digits_run):
+    """Forced sampling (2 of 6 epochs as keyframes, 500 of 1438 landmarks): every epoch trains on a
+    prefix of one order, so row i is the same sample in every epoch that has it and the light epochs'
+    samples lie inside the keyframes' (the temporal edges TimeVis draws between rows join one sample)."""
+    from ttvis.visualize.build import _plan
+    from ttvis.visualize.timevis import TimeVis
+
+    run = Run(digits_run)
+    plan = _plan(run, "timevis", run.epochs, TimeVis(keyframes=2, landmarks=500), seed=0)
+    marks, keys = plan["landmarks"], plan["keyframes"]
+    assert len(keys) == 2 and sorted(marks) == run.epochs
+    longest = max(marks.values(), key=len)
+    assert len(longest) == 500 and len(set(longest.tolist())) == 500
+    for e, m in marks.items():
+        np.testing.assert_array_equal(m, longest[:len(m)])
+        assert (len(m) == 500) == (e in keys)
+        assert set(run.labels[run.train_idx[m]]) == set(range(run.n_classes)), e  # stratified by label
+
+
+def test_keyframes_are_joined_for_samples_the_epochs_between_lack():
+    """Temporal edges: consecutive epochs share their common rows; consecutive keyframes also share
+    the rows the light epochs between them do not have (else those samples would float freely)."""
+    from ttvis.visualize.timevis import TimeVis
+
+    rng = np.random.default_rng(0)
+    X = {1: rng.standard_normal((60, 8)), 2: rng.standard_normal((20, 8)), 3: rng.standard_normal((60, 8))}
+    tv = TimeVis(n_neighbors=5)
+    tv.epochs_, tv.keyframes_ = [1, 2, 3], [1, 3]
+    g = tv._build_graph({e: x.astype(np.float32) for e, x in X.items()}, None, None)
+    src = g["node_src"]  # (epoch index, row, is boundary) per node
+    a, b = src[g["rows"]], src[g["cols"]]
+    temporal = a[:, 0] != b[:, 0]
+    assert (a[temporal, 1] == b[temporal, 1]).all()  # always the same row: the same sample
+    pairs = {(int(i), int(j), int(r)) for i, j, r in zip(a[temporal, 0], b[temporal, 0], a[temporal, 1])}
+    assert {(0, 1, r) for r in range(20)} <= pairs and {(1, 2, r) for r in range(20)} <= pairs
+    assert {(0, 2, r) for r in range(20, 60)} <= pairs and not any((0, 2, r) in pairs for r in range(20))

@@ -26,6 +26,7 @@ METHODS = tuple(methods())  # the registry's methods (the imports above register
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
 ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained
+STEP_NODES = 100_000  # a sampled fit trains as long per pass as a full one would, up to a graph of this size
 
 
 def parse_epochs(spec, available):
@@ -167,7 +168,7 @@ class Stages:
 
 def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     """What a parametric method trains on: {"stats": {epoch: (mean, scale)}, "keyframes": [...],
-    "landmarks": {epoch: positions into run.train_idx}}; None for the other methods.
+    "landmarks": {epoch: positions into run.train_idx, prefixes of one order}}; None for the other methods.
 
     TimeVis trains on every epoch: keyframes with `landmarks` samples (and boundary samples), the other
     epochs with a light share of together half of that (so each still learns its own embedding,
@@ -182,18 +183,16 @@ def _plan(run, method, epochs, projector, seed, previous=None, k=None):
     keys = [chain[i] for i in sampling.keyframes(change, min(k, len(chain)))]
     size = min(projector.landmarks or len(run.train_idx), len(run.train_idx))
     if len(chain) * len(run.train_idx) <= k * size:  # the whole run fits the node budget: no sampling
-        keys, size = list(chain), len(run.train_idx)          # (per-epoch landmark sets cut temporal edges)
-    labels = run.labels[run.train_idx]
+        keys, size = list(chain), len(run.train_idx)
+    order = sampling.landmark_order(run.labels[run.train_idx], run.predictions(chain[-1])[run.train_idx], seed)
     if not projector.samples_keyframes:  # DVI: the same landmarks in every epoch, whose kNN sets it compares
-        same = sampling.landmarks(labels, run.predictions(epochs[-1])[run.train_idx], size, seed)
-        marks = {e: same for e in keys}
-    else:
+        marks = {e: order[:size] for e in keys}
+    else:  # prefixes of one order: row i is the same sample in every epoch that has it (temporal edges)
         light = [e for e in chain if e not in keys]
         small = min(size, max(projector.n_neighbors + 2, size * len(keys) // (2 * max(1, len(light)))))
-        marks = {e: sampling.landmarks(labels, run.predictions(e)[run.train_idx], size if e in keys else small, seed)
-                 for e in chain}
+        marks = {e: order[:size if e in keys else small] for e in chain}
     return {"stats": {e: stats[e] for e in epochs}, "keyframes": [e for e in keys if e != previous],
-            "landmarks": marks}
+            "landmarks": marks, "pass_nodes": min(len(chain) * len(run.train_idx), STEP_NODES)}
 
 
 def _sampled(run, plan):
@@ -249,7 +248,7 @@ def _fit(run, epochs, projector, plan, boundary, store, report):
     if projector.uses_classifier:
         fit.update(heads=inputs(epochs, run.head), boundary=boundary)
     if projector.samples_keyframes:
-        fit.update(stats=plan["stats"], keyframes=plan["keyframes"])
+        fit.update(stats=plan["stats"], keyframes=plan["keyframes"], pass_nodes=plan["pass_nodes"])
     projector.fit(inputs(epochs, rows), **fit)
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)

@@ -64,14 +64,26 @@ def _drop_self(idx, dist, k):
 
 def fuzzy_graph(X, n_neighbors=15, *, seed=0, knn_result=None, both_directions=False):
     """UMAP's fuzzy simplicial set of X as COO arrays (rows, cols, weights): each edge once, or in
-    both directions (what edge sampling wants: every node then appears as a head)."""
-    from umap.umap_ import fuzzy_simplicial_set
+    both directions (what edge sampling wants: every node then appears as a head).
+
+    The same computation as umap-learn's fuzzy_simplicial_set (local connectivity 1, fuzzy union),
+    vectorised in numpy: umap-learn's numba version compiles for many seconds in every new process."""
+    from scipy import sparse
 
     idx, dist = knn_result if knn_result is not None else knn(X, n_neighbors, seed=seed)
-    graph, _, _ = fuzzy_simplicial_set(np.zeros((len(idx), 1), dtype=np.float32), n_neighbors,
-                                       np.random.RandomState(seed), "euclidean",
-                                       knn_indices=idx, knn_dists=dist)
-    graph = graph.tocoo()
+    n = len(idx)
+    sigma, rho = _smooth_knn_dist(np.asarray(dist, np.float32), float(n_neighbors))
+    d = np.asarray(dist, np.float64)
+    w = np.where((d - rho[:, None] <= 0) | (sigma[:, None] == 0), 1.0,
+                 np.exp(-(d - rho[:, None]) / np.where(sigma == 0, 1.0, sigma)[:, None]))
+    w[(idx == np.arange(n)[:, None])] = 0.0
+    valid = idx >= 0
+    P = sparse.coo_matrix((w[valid].astype(np.float32), (np.repeat(np.arange(n), idx.shape[1])[valid.ravel()],
+                                                         idx[valid])), shape=(n, n)).tocsr()
+    P.eliminate_zeros()
+    Pt = P.T.tocsr()
+    graph = (P + Pt - P.multiply(Pt)).tocoo()  # fuzzy union
+    graph.eliminate_zeros()
     upper = graph.row != graph.col if both_directions else graph.row < graph.col  # symmetric set
     return (graph.row[upper].astype(np.int64), graph.col[upper].astype(np.int64),
             graph.data[upper].astype(np.float32))
@@ -81,6 +93,33 @@ def shared_neighbours(idx_a, idx_b):
     """Per row, how many neighbour ids two kNN index arrays of the same samples share (ids < 0 pad a
     short row and never count)."""
     return ((idx_a[:, :, None] == idx_b[:, None, :]) & (idx_a[:, :, None] >= 0)).any(2).sum(1)
+
+
+def _smooth_knn_dist(dist, k, n_iter=64, tolerance=1e-5, min_scale=1e-3):
+    """Per row: sigma such that sum_j exp(-(d_j - rho) / sigma) over the non-self neighbours is
+    log2(k), and rho, the distance to the nearest non-zero neighbour (umap-learn's smooth_knn_dist)."""
+    n = len(dist)
+    target = np.log2(k)
+    positive = dist > 0
+    has = positive.any(1)
+    rho = np.where(has, np.where(positive, dist, np.inf).min(1), 0.0).astype(np.float64)
+    d = dist[:, 1:].astype(np.float64) - rho[:, None]
+    lo, hi, mid = np.zeros(n), np.full(n, np.inf), np.ones(n)
+    active = np.ones(n, bool)
+    for _ in range(n_iter):
+        psum = np.where(d > 0, np.exp(-np.maximum(d, 0) / mid[:, None]), 1.0).sum(1)
+        active &= np.abs(psum - target) >= tolerance
+        if not active.any():
+            break
+        above = active & (psum > target)
+        below = active & ~(psum > target)
+        hi = np.where(above, mid, hi)
+        lo = np.where(below, mid, lo)
+        mid = np.where(above, (lo + hi) / 2, mid)
+        mid = np.where(below, np.where(np.isinf(hi), mid * 2, (lo + hi) / 2), mid)
+    mean_row = dist.astype(np.float64).mean(1)
+    floor = min_scale * np.where(rho > 0, mean_row, dist.mean())
+    return np.where(mid < floor, floor, mid), rho
 
 
 def neighbourhood_overlap(idx_a, idx_b):

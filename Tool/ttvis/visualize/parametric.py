@@ -90,12 +90,12 @@ class ParametricProjector(Projector):
         scale = float(np.sqrt(((X - mean) ** 2).mean())) or 1.0  # per-entry RMS: predicting the mean costs 1
         return mean.astype(np.float32), scale
 
-    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None):
+    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None, pass_nodes=0):
         targets = head_probabilities(heads, nodes, E) if heads is not None and self.prediction_weight else None
         a, b = self._ab()
+        pass_size = max(int(self.samples_per_node * max(len(nodes), pass_nodes)), self.min_steps_per_pass * self.batch_size)
         return EdgeTrainer(model, nodes, E, rows, cols, w, a=a, b=b, lr=lr or self.lr, weight_decay=self.weight_decay,
-                           batch_size=self.batch_size, pass_size=max(int(self.samples_per_node * len(nodes)),
-                                                                 self.min_steps_per_pass * self.batch_size),
+                           batch_size=self.batch_size, pass_size=pass_size,
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,
                            negative_rate=self.negative_rate, reconstruction_weight=self.reconstruction_weight,
                            prediction_weight=self.prediction_weight, targets=targets, heads=heads,

@@ -5,6 +5,7 @@ The parametric projectors train on a graph whose size is fixed by a node budget,
 (TimeVis's complex reduction): a few keyframe epochs, where the representations change most, and in
 each a landmark subset stratified by (label, prediction). Every sample of every epoch is still
 encoded afterwards; non-keyframe epochs get an epoch embedding interpolated between their keyframes.
+Every epoch's landmarks are a prefix of one seeded order (landmark_order), so they are nested.
 """
 
 from collections.abc import Mapping
@@ -24,32 +25,32 @@ def seeded_subset(idx, size, seed=0):
 
 
 def rows(array, idx):
-    """array[idx] as float32, read in sorted order (fast on memory-mapped files)."""
-    return np.asarray(array[np.asarray(idx, dtype=np.int64)], dtype=np.float32)
+    """array[idx] as float32, in the order of idx, read in sorted order (fast on memory-mapped files)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    order = np.argsort(idx, kind="stable")
+    out = np.empty((len(idx),) + array.shape[1:], np.float32)
+    out[order] = array[idx[order]]
+    return out
 
 
-def landmarks(labels, predictions, size, seed=0):
-    """Positions (into labels) of a subset of `size`, stratified by (label, prediction).
+def landmark_order(labels, predictions, seed=0):
+    """Positions (into labels) in the order landmarks are taken: every prefix is a subset stratified
+    by (label, prediction), so a build takes one prefix per epoch and the smaller sets lie inside the
+    larger ones (temporal edges join the same samples across epochs, which per-epoch draws would cut).
 
-    Each stratum gets its share, but at least min(stratum, size / (4 * strata)) so that rare strata
-    (misclassified samples, where boundaries are) are not lost. Within a stratum the samples with the
-    smallest fixed random priority are taken, so epochs whose predictions barely change pick nearly the
-    same landmarks (temporal edges need the same samples in consecutive keyframes)."""
+    A prefix of size s holds about max(share, s / (4 * strata)) of each stratum, so rare strata (wrong
+    predictions, where boundaries are) are not lost. Seeded: the same order in every build."""
     labels, predictions = np.asarray(labels), np.asarray(predictions)
     n = len(labels)
-    if n <= size:
-        return np.arange(n)
-    priority = np.random.default_rng(seed).random(n)
-    strata = labels.astype(np.int64) * (int(predictions.max()) + 1) + predictions
-    keys, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
-    share = np.minimum(counts, size // (4 * len(keys)))  # the floor every stratum keeps
-    rest = counts - share
-    if rest.sum():
-        share += np.floor(rest * ((size - share.sum()) / rest.sum())).astype(np.int64)
-    order = np.lexsort((priority, inverse))  # by stratum, then priority
-    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pick = np.concatenate([order[s:s + k] for s, k in zip(start, share)])
-    return np.sort(pick)
+    strata = labels.astype(np.int64) * (int(predictions.max(initial=0)) + 1) + predictions
+    _, inverse, counts = np.unique(strata, return_inverse=True, return_counts=True)
+    u = np.random.default_rng(seed).random(n)
+    by_stratum = np.lexsort((u, inverse))
+    rank = np.empty(n)
+    rank[by_stratum] = np.arange(n) - np.concatenate([[0], np.cumsum(counts)[:-1]])[inverse[by_stratum]]
+    # sample i enters a prefix of fraction f when (rank + u) < f * count (its share) or < f * n / (4 strata)
+    key = np.minimum((rank + u) / counts[inverse], (rank + u) * 4 * len(counts) / n)
+    return np.argsort(key, kind="stable")
 
 
 def keyframes(change, k):

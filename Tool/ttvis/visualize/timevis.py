@@ -53,7 +53,7 @@ class TimeVis(ParametricProjector):
             with np.load(path) as f:
                 return {k: f[k] for k in f.files}
         rows, cols, ws, E, sample_ids, node_src = [], [], [], [], [], []
-        offset, prev = 0, None
+        offset, prev, key = 0, None, None
         for e in sorted(X):
             i = self.epochs_.index(e)
             keep = (G.kcenter_greedy(X[e], seed=self.seed + i) if self.subset else np.arange(len(X[e])))
@@ -69,9 +69,13 @@ class TimeVis(ParametricProjector):
             cur = {"offset": offset, "keep": keep, "knn": np.where(sknn >= 0, keep[np.maximum(sknn, 0)], -1)}
             if prev is not None and self.temporal_weight > 0:
                 r2, c2, w2 = self._temporal_edges(prev, cur)
+                if key is not None and key is not prev and e in self.keyframes_:  # keyframe to keyframe, for
+                    r3, c3, w3 = self._temporal_edges(key, cur, skip=prev["keep"])  # samples the epochs between lack
+                    r2, c2, w2 = np.concatenate([r2, r3]), np.concatenate([c2, c3]), np.concatenate([w2, w3])
                 rows.append(np.concatenate([r2, c2])), cols.append(np.concatenate([c2, r2]))
                 ws.append(np.concatenate([w2, w2]))
             prev = cur
+            key = cur if e in self.keyframes_ else key
             offset += n_nodes
         g = {"rows": np.concatenate(rows), "cols": np.concatenate(cols), "weights": np.concatenate(ws),
              "E": np.concatenate(E), "node_src": np.concatenate(node_src)}
@@ -79,22 +83,27 @@ class TimeVis(ParametricProjector):
             save_npz(path, **g)
         return g
 
-    def _temporal_edges(self, prev, cur):
-        """Edges (node in t-1, same sample's node in t) weighted by kNN overlap (samples only)."""
+    def _temporal_edges(self, prev, cur, skip=()):
+        """Edges (node in t-1, same sample's node in t) weighted by kNN overlap (samples only; not those
+        in `skip`)."""
         common, ip, ic = np.intersect1d(prev["keep"], cur["keep"], return_indices=True)
+        if len(skip):
+            kept = ~np.isin(common, skip)
+            common, ip, ic = common[kept], ip[kept], ic[kept]
         if len(common) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
         overlap = G.neighbourhood_overlap(prev["knn"][ip], cur["knn"][ic])
         w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
-    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None):
+    def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None, pass_nodes=0):
+        """pass_nodes: train passes as long as on a graph of that many nodes when X is a sample of more."""
         stats = [stats[e] if stats is not None else self._stats(X[e]) for e in self.epochs_]
         torch.manual_seed(self.seed)
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
         self._set_mix()
-        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress)
+        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, pass_nodes=pass_nodes)
 
     def fit_more(self, X, *, heads, keyframes, boundary=None, anchors=None, checkpoint_dir=None, progress=None):
         """Train epochs X ({epoch: (n, D)}, all among epochs_, e.g. after add_epochs) into the fitted
@@ -107,7 +116,7 @@ class TimeVis(ParametricProjector):
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors)
         return self
 
-    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None):
+    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None, pass_nodes=0):
         if checkpoint_dir is not None:
             checkpoint_dir.mkdir(parents=True, exist_ok=True)
         if progress:
@@ -121,7 +130,7 @@ class TimeVis(ParametricProjector):
                        self.anchor_weight)
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
                                 heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
-                                lr=self.extend_lr if anchors is not None else None)
+                                lr=self.extend_lr if anchors is not None else None, pass_nodes=pass_nodes)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
         history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
