@@ -73,3 +73,22 @@ def test_temporal_ranking_matches_scipy():
             overlaps.append(len(set(np.argsort(dh)[:5]) & set(np.argsort(dl)[:5])) / 5)
         assert sp[t] == pytest.approx(np.mean(rhos), abs=1e-6)
         assert ov[t] == pytest.approx(np.mean(overlaps))
+
+
+def test_fuzzy_graph_equals_umap_learns_fuzzy_simplicial_set():
+    """graph.fuzzy_graph is umap-learn's fuzzy_simplicial_set vectorised (it skips a numba compile per
+    process): the same edges with the same weights on the same kNN input, ties and duplicates included."""
+    from scipy import sparse
+    from sklearn.datasets import load_digits
+    from umap.umap_ import fuzzy_simplicial_set
+
+    from ttvis.visualize.graph import fuzzy_graph, knn
+
+    X = load_digits().data[:600].astype(np.float32)
+    X[1] = X[0]  # a duplicate: a zero distance
+    idx, dist = knn(X, 15, seed=0)
+    rows, cols, w = fuzzy_graph(X, 15, knn_result=(idx, dist))
+    ours = sparse.coo_matrix((w, (rows, cols)), shape=(len(X), len(X))).tocsr()
+    ours = (ours + ours.T).toarray()
+    theirs, _, _ = fuzzy_simplicial_set(X, 15, 0, "euclidean", knn_indices=idx, knn_dists=dist)
+    np.testing.assert_allclose(ours, theirs.toarray(), atol=1e-6)
