@@ -63,5 +63,5 @@ def test_follower_waits_for_a_build_started_from_the_page(run_copy):
     release.set()
     extending.join(300)
     assert not extending.is_alive()
-    assert VisStore(run_copy, "pca").epochs() == Run(run_copy).epochs
+    assert VisStore(run_copy, "pca").epochs() == Run(run_copy).epochs, (follower.status("run"), builds.status("run", "pca"))
     assert builds.status("run", "pca")["state"] == "done"

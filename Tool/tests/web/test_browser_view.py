@@ -259,7 +259,7 @@ def test_url_round_trips_the_view(page, server, browser):
     other = browser.new_page(viewport={"width": 1280, "height": 800})
     try:
         other.goto(url)
-        other.wait_for_function(READY, timeout=20000)
+        other.wait_for_function(READY, timeout=60000)
         other.wait_for_selector("#sample-panel:not([hidden])")
         settle(other)
         state2 = other.evaluate("window.ttvis.state")
