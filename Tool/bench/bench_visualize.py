@@ -35,7 +35,7 @@ VARIANTS = {  # TimeVis settings beside its defaults
     "no-layout-detached": {**BEFORE, "detach_decoder": True},  # the prediction term's cost, without a layout
     "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
     "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
-    "refine-0.03": {"refine_alpha": 0.03},                     # layout: epochs refined harder
+    "refine-0.01": {"refine_alpha": 0.01},                     # layout: epochs refined more gently
 }
 
 
