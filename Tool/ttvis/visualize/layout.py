@@ -18,11 +18,11 @@ import scipy.sparse as sp
 REFINE_EPOCHS = 50  # umap-learn epochs of each epoch's refinement
 
 
-def graph_layout(nodes, E, rows, cols, weights, *, a, b, n_epochs, refine_alpha=0.0, negative_rate=5, seed=0,
-                 start=None):
+def graph_layout(nodes, E, rows, cols, weights, *, a, b, n_epochs, refine=(), refine_alpha=0.0, negative_rate=5,
+                 seed=0, start=None):
     """Positions (M, 2) float32 of M nodes (features (M, D), epoch indices E (M,)) joined by weighted
-    edges (both directions): the joint layout, then each epoch refined alone with learning rate
-    refine_alpha (0: not refined).
+    edges (both directions): the joint layout, then the epochs `refine` each refined alone with
+    learning rate refine_alpha (keyframes: other epochs hold too few samples to stand alone).
 
     start (M, 2): where to begin (an incremental build begins where the fitted model puts the nodes);
     the result is then returned in the start's frame (umap-learn works in a 10 x 10 box). Without it,
@@ -31,7 +31,7 @@ def graph_layout(nodes, E, rows, cols, weights, *, a, b, n_epochs, refine_alpha=
     init = "spectral" if start is None else np.asarray(start, np.float32)
     Y = _embed(nodes, _graph(rows, cols, weights, len(nodes)), init, a, b, 1.0, n_epochs, negative_rate, rng)
     if refine_alpha:
-        for i in np.unique(E):
+        for i in refine:
             ids = np.flatnonzero(E == i)
             local = np.full(len(E), -1, np.int64)
             local[ids] = np.arange(len(ids))

@@ -42,7 +42,7 @@ class TimeVis(ParametricProjector):
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
                 "layout_epochs": 200,      # umap-learn optimisation epochs of the target layout (0: no layout,
                                            # the UMAP loss shapes the map)
-                "refine_alpha": 0.03,      # learning rate of refining each epoch's layout alone (0: joint only)
+                "refine_alpha": 0.03,      # learning rate of refining each keyframe's layout alone (0: joint only)
                 "layout_weight": 100.0,    # pull of the encoder onto the target layout (unit spread), against
                                            # the prediction term's 5: that one still bends it near boundaries
                 "detach_decoder": False,   # the decoder's terms (reconstruction, prediction) train it alone
@@ -171,6 +171,7 @@ class TimeVis(ParametricProjector):
         a, b = self._ab()
         positions = graph_layout(nodes, g["E"], g["rows"], g["cols"], g["weights"], a=a, b=b,
                                  n_epochs=self.layout_epochs, refine_alpha=self.refine_alpha,
+                                 refine=np.intersect1d([self.epochs_.index(e) for e in self.keyframes_], g["E"]),
                                  negative_rate=self.negative_rate, seed=self.seed, start=init)
         if init is None:  # a frame of unit spread, where the regression's learning rate suits
             positions = (positions - positions.mean(0)) / positions.std()
