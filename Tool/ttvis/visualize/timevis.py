@@ -134,14 +134,13 @@ class TimeVis(ParametricProjector):
         nodes = _gather_nodes(g["node_src"], self.epochs_, X, boundary)
         graph_seconds = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        heads = heads_by_row(heads, self.epochs_, X)
         positions = self._layouts(g, nodes, checkpoint_dir, progress, start=anchors is not None)
         layout_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
             anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
                        self.anchor_weight)
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
-                                heads, self.seed, anchors=anchors,
+                                heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
                                 lr=self.extend_lr if anchors is not None else None, positions=positions,
                                 layout_weight=self.layout_weight, detach_decoder=self.detach_decoder)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
