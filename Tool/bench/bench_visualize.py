@@ -4,6 +4,11 @@ epoch in the same process. Prints a table per run and writes JSON to Tool/bench/
 
     python Tool/bench/bench_visualize.py            # full: all methods, digits 20 epochs + MNIST 10 epochs
     python Tool/bench/bench_visualize.py --quick    # digits 6 epochs, timevis/dvi/pca/umap only, no MNIST
+    python Tool/bench/bench_visualize.py --methods timevis,timevis:before,timevis:no-layout-detached
+
+A method "timevis:NAME" is TimeVis with the settings VARIANTS[NAME]: the ablations behind its defaults
+("before" is the default until the target layout: the UMAP loss shapes the map and the decoder's terms
+bend it too).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
@@ -24,6 +29,14 @@ sys.path.insert(0, str(TOOL))
 RESULTS = BENCH / "results"
 MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
 ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
+BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40}
+VARIANTS = {  # TimeVis settings beside its defaults
+    "before": BEFORE,
+    "no-layout-detached": {**BEFORE, "detach_decoder": True},  # the prediction term's cost, without a layout
+    "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
+    "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
+    "refine-0.01": {"refine_alpha": 0.01},                     # layout: epochs refined more gently
+}
 
 
 def make_runs(args):
@@ -55,20 +68,37 @@ def warm_up():
 
 
 def umap_baseline(run):
-    """umap-learn fitted on each epoch's training samples: total seconds and last-epoch NN@15."""
+    """umap-learn fitted on each epoch's training samples: total seconds; NN@15 and trustworthiness at
+    the last and middle epochs, on the same sample of the training split the projectors are measured on."""
     import umap
 
     from ttvis.visualize import metrics as M
+    from ttvis.visualize import sampling as S
 
-    total, last = 0.0, None
+    where = np.searchsorted(run.train_idx, S.seeded_subset(run.train_idx, S.METRIC_SAMPLE, 0))
+    total, out = 0.0, {}
     for e in run.epochs:
         X = np.asarray(run.representations(e), np.float32)[run.train_idx]
         t = time.perf_counter()
         Y = umap.UMAP(n_neighbors=15, min_dist=0.1, n_jobs=-1).fit_transform(X)
         total += time.perf_counter() - t
-        last = (X, Y)
-    nn = M.nn_preservation(*last)["15"]["count"]
-    return {"seconds": round(total, 2), "per_epoch_seconds": round(total / len(run.epochs), 2), "nn15_train": nn}
+        if e in (run.epochs[-1], _middle(run.epochs)):
+            key = "" if e == run.epochs[-1] else "mid_"
+            out[f"{key}nn15_train"] = M.nn_preservation(X[where], Y[where])["15"]["count"]
+            if not key:
+                out["trust_train"] = M.trustworthiness(X[where], Y[where])
+    return {"seconds": round(total, 2), "per_epoch_seconds": round(total / len(run.epochs), 2), **out}
+
+
+def _middle(epochs):
+    return epochs[(len(epochs) - 1) // 2]
+
+
+def middle_nn15(store):
+    """NN@15 (train, test) at the middle epoch, where training moves most."""
+    doc = store.read_epoch_metrics(_middle(store.epochs()))
+    return {f"mid_nn15_{split}": round(doc[split]["nn"]["15"]["count"], 4) for split in ("train", "test")
+            if doc.get(split)}
 
 
 def territory_seconds(run, store):
@@ -103,12 +133,14 @@ def bench_run(name, path, methods, seed):
            "umap_baseline": base, "methods": {}}
     for method in methods:
         print(f"{method} ...", flush=True)
+        name, _, variant = method.partition(":")
         t = time.perf_counter()
-        store = build_visualization(run.path, method, seed=seed, force=True, evaluate=False)
+        store = build_visualization(run.path, name, seed=seed, force=True, evaluate=False, **VARIANTS.get(variant, {}))
         build = time.perf_counter() - t
         t = time.perf_counter()
         summary = evaluate_store(run, store, boundary=stored_boundary(store))["summary"]
-        res = {"build_seconds": round(build, 2), "metrics_seconds": round(time.perf_counter() - t, 2), **summary}
+        res = {"build_seconds": round(build, 2), "metrics_seconds": round(time.perf_counter() - t, 2), **summary,
+               **middle_nn15(store)}
         if store.read_params().get("has_territory"):
             res["territory_256_seconds"] = territory_seconds(run, store)
         res["build_vs_umap"] = round(build / base["seconds"], 3)
@@ -120,7 +152,8 @@ def bench_run(name, path, methods, seed):
 
 
 COLS = [("build s", "build_seconds", "{:.1f}"), ("x umap", "build_vs_umap", "{:.2f}"),
-        ("NN@15", "nn15_train", "{:.2f}"), ("x umap", "nn15_vs_umap", "{:.2f}"),
+        ("NN@15", "nn15_train", "{:.2f}"), ("x umap", "nn15_vs_umap", "{:.2f}"), ("test", "nn15_test", "{:.2f}"),
+        ("mid NN@15", "mid_nn15_train", "{:.2f}"), ("mid test", "mid_nn15_test", "{:.2f}"),
         ("PPR train", "ppr_train", "{:.3f}"), ("PPR test", "ppr_test", "{:.3f}"),
         ("temporal", "temporal_train", "{:.3f}"), ("top-5", "top5_train", "{:.3f}"),
         ("trust", "trust_train", "{:.3f}"), ("territory s", "territory_256_seconds", "{:.3f}"),
@@ -130,8 +163,8 @@ COLS = [("build s", "build_seconds", "{:.1f}"), ("x umap", "build_vs_umap", "{:.
 def print_table(res):
     base = res["umap_baseline"]
     rows = [["method"] + [c[0] for c in COLS]]
-    rows.append(["umap-learn/epoch", f"{base['seconds']:.1f}", "1.00", f"{base['nn15_train']:.2f}", "1.00"]
-                + ["-"] * (len(COLS) - 4))
+    base = {**base, "build_seconds": base["seconds"], "build_vs_umap": 1.0, "nn15_vs_umap": 1.0}
+    rows.append(["umap-learn/epoch"] + [f.format(base[k]) if k in base else "-" for _, k, f in COLS])
     for m, r in res["methods"].items():
         rows.append([m] + ["-" if r.get(k) is None else f.format(r[k]) for _, k, f in COLS])
     w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -145,7 +178,8 @@ def print_table(res):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="small scale: digits 6 epochs, four methods, no MNIST")
-    p.add_argument("--methods", default=None, help=f"comma-separated subset of {','.join(ALL)}")
+    p.add_argument("--methods", default=None, help=f"comma-separated subset of {','.join(ALL)}, or timevis:"
+                                                    f"{{{','.join(VARIANTS)}}}")
     p.add_argument("--digits-epochs", type=int, default=None)
     p.add_argument("--mnist-epochs", type=int, default=10)
     p.add_argument("--no-mnist", action="store_true")
@@ -156,7 +190,7 @@ def main(argv=None):
         args.digits_epochs = 6 if args.quick else 20
     methods = args.methods.split(",") if args.methods else (
         ["timevis", "dvi", "pca", "umap"] if args.quick else ALL)
-    bad = [m for m in methods if m not in ALL]
+    bad = [m for m in methods if m.partition(":")[0] not in ALL or m.partition(":")[2] not in ("", *VARIANTS)]
     if bad:
         p.error(f"unknown methods {bad}")
     RESULTS.mkdir(parents=True, exist_ok=True)

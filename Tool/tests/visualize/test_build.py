@@ -92,6 +92,19 @@ def _train_args(run):
             "--param", "min_steps_per_pass=4")
 
 
+def _umap_nn15(run_path, epoch):
+    """NN@15 of umap-learn (seeded) on the training samples of one epoch: the bar for layout quality."""
+    import umap
+
+    from ttvis.run.reader import Run
+    from ttvis.visualize.metrics import nn_preservation
+
+    run = Run(run_path)
+    X = np.asarray(run.representations(epoch), np.float32)[run.train_idx]
+    Y = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=0).fit_transform(X)
+    return nn_preservation(X, Y)["15"]["count"]
+
+
 def test_resume_after_kill_equals_uninterrupted(digits_run, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     shutil.copytree(digits_run, a)
@@ -117,10 +130,11 @@ def test_resume_after_kill_equals_uninterrupted(digits_run, tmp_path):
         assert ta == (b / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "territory.png").read_bytes()
 
 
-def test_timevis_quality_floors(timevis_store):
+def test_timevis_quality_floors(timevis_store, digits_run):
     summary = timevis_store.read_metrics()["summary"]
     assert summary["ppr_train"] >= 0.9
     assert summary["trust_train"] >= 0.85
+    assert summary["nn15_train"] >= 0.8 * _umap_nn15(digits_run, timevis_store.epochs()[-1])
     params = timevis_store.read_params()
     assert params["has_territory"] and params["boundary_space"] == "representation"
     last = timevis_store.epochs()[-1]

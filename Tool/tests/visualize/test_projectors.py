@@ -8,7 +8,7 @@ from ttvis.visualize.dvi import DVI
 from ttvis.visualize.projector import Projector
 from ttvis.visualize.timevis import TimeVis
 
-FAST = {"hidden": [32, 32], "max_passes": 3, "samples_per_node": 2, "batch_size": 512, "min_steps_per_pass": 25}
+FAST = {"hidden": [32, 32], "max_passes": 3, "samples_per_node": 2, "batch_size": 512, "min_steps_per_pass": 100}
 
 
 @pytest.mark.parametrize("cls, params", [(TimeVis, FAST), (DVI, FAST), (PCAPerEpoch, {})])

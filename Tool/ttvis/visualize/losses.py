@@ -38,7 +38,8 @@ def prediction_preservation(logits_hat, target_probs):
 
 
 def anchor(z, target):
-    """Mean squared distance of encodings from where they were (incremental builds)."""
+    """Mean squared distance of encodings from where they should be (a target layout; the stored
+    positions of earlier epochs in incremental builds)."""
     return (z - target).pow(2).sum(1).mean()
 
 

@@ -90,7 +90,10 @@ class ParametricProjector(Projector):
         scale = float(np.sqrt(((X - mean) ** 2).mean())) or 1.0  # per-entry RMS: predicting the mean costs 1
         return mean.astype(np.float32), scale
 
-    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None, pass_nodes=0):
+    def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None, pass_nodes=0,
+                 **layout):
+        """An EdgeTrainer with this projector's settings; `layout`: positions, layout_weight, detach_decoder.
+        pass_nodes: passes as long as on a graph of that many nodes when the graph samples more."""
         targets = head_probabilities(heads, nodes, E) if heads is not None and self.prediction_weight else None
         a, b = self._ab()
         pass_size = max(int(self.samples_per_node * max(len(nodes), pass_nodes)), self.min_steps_per_pass * self.batch_size)
@@ -99,7 +102,7 @@ class ParametricProjector(Projector):
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,
                            negative_rate=self.negative_rate, reconstruction_weight=self.reconstruction_weight,
                            prediction_weight=self.prediction_weight, targets=targets, heads=heads,
-                           penalty=penalty, anchors=anchors, seed=seed, device=resolve_device(self.device))
+                           penalty=penalty, anchors=anchors, seed=seed, device=resolve_device(self.device), **layout)
 
     # -- transform through a model ---------------------------------------------------------
     def _model_for(self, i):

@@ -4,6 +4,11 @@ temporal edges joining each sample to itself in the next epoch, weighted by how 
 survives. Unlike the original, both halves also see a learned epoch embedding, so each epoch keeps
 its own inverse map while positions stay comparable across epochs.
 
+Training has two stages: umap-learn first lays the whole graph out in 2D (layout.py), then the encoder
+learns to reproduce that layout (positions and the offsets along the graph's edges) while the decoder
+learns the inverse with reconstruction and prediction preservation. Fitting the map through the UMAP
+loss alone (layout_epochs=0, the published method) keeps about half the neighbours umap-learn keeps.
+
 Large runs train on keyframe epochs only (sampling.py); `add_epochs` then gives every other epoch an
 embedding interpolated between its neighbouring keyframes, and `fit_more` trains new epochs into a
 fitted model while anchors hold earlier epochs where they were (incremental builds)."""
@@ -14,6 +19,7 @@ import numpy as np
 import torch
 
 from ttvis.visualize import graph as G
+from ttvis.visualize.target_layout import graph_layout
 from ttvis.visualize.networks import VisModel
 from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector, heads_by_row, save_npz
 from ttvis.visualize.projector import register
@@ -24,16 +30,23 @@ class TimeVis(ParametricProjector):
     name = "timevis"
     cost, streams, samples_keyframes, extendable = 5, False, True, True
     # One model serves every epoch, so it needs more width than DVI's per-epoch models (64 wide
-    # underfits), and smaller batches (more optimiser steps for the same edge samples) form a finer
-    # layout; fewer samples per node pay for both. Digits / MNIST 10k NN@15: 4.1 -> 4.6, 2.0 -> 2.4.
+    # underfits), and smaller batches (more optimiser steps for the same edge samples) fit finer.
     defaults = {**COMMON_DEFAULTS,
                 "hidden": (128, 128),
                 "batch_size": 512,
                 "samples_per_node": 2,
+                "min_steps_per_pass": 200,  # regressing onto a layout wants more steps than the UMAP loss
                 "epoch_dim": 8,            # size of the learned epoch embedding (0: plain TimeVis)
-                "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones
+                "temporal_weight": 2.5,    # weight of temporal edges relative to spatial ones (layout: more
+                                           # keeps neighbourhoods, less keeps time; 1.5 without a layout)
                 "subset": False,           # k-center greedy subset of each epoch's samples in the graph
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
+                "layout_epochs": 200,      # umap-learn optimisation epochs of the target layout (0: no layout,
+                                           # the UMAP loss shapes the map)
+                "refine_alpha": 0.03,      # learning rate of refining each keyframe's layout alone (0: joint only)
+                "layout_weight": 100.0,    # pull of the encoder onto the target layout (unit spread), against
+                                           # the prediction term's 5: that one still bends it near boundaries
+                "detach_decoder": False,   # the decoder's terms (reconstruction, prediction) train it alone
                 "anchor_weight": 1000.0,   # incremental builds: pull of earlier epochs' stored positions
                 "extend_lr": 1e-3}         # incremental builds: learning rate (fine-tuning a fitted model)
 
@@ -44,6 +57,11 @@ class TimeVis(ParametricProjector):
         if not isinstance(self.subset, bool):
             raise ValueError(f"subset must be true or false, got {self.subset!r}")
         self._check_int("keyframes", 0)
+        self._check_int("layout_epochs", 0, 10000)
+        self._check_float("refine_alpha", 0.0, 1.0)
+        self._check_float("layout_weight", 0.0)
+        if not isinstance(self.detach_decoder, bool):
+            raise ValueError(f"detach_decoder must be true or false, got {self.detach_decoder!r}")
         self._check_float("anchor_weight", 0.0)
         self._check_float("extend_lr", 0.0, 1.0, low_open=True)
 
@@ -125,18 +143,51 @@ class TimeVis(ParametricProjector):
         g = self._build_graph(X, boundary, checkpoint_dir)
         nodes = _gather_nodes(g["node_src"], self.epochs_, X, boundary)
         graph_seconds = round(time.perf_counter() - started, 3)
+        started = time.perf_counter()
+        positions = self._layouts(g, nodes, checkpoint_dir, progress, start=anchors is not None)
+        layout_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
             anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
                        self.anchor_weight)
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
                                 heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
-                                lr=self.extend_lr if anchors is not None else None, pass_nodes=pass_nodes)
+                                lr=self.extend_lr if anchors is not None else None, pass_nodes=pass_nodes,
+                                positions=positions, layout_weight=self.layout_weight,
+                                detach_decoder=self.detach_decoder)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
             if progress else None
         history = trainer.fit(checkpoint_dir / "trainer.pt" if checkpoint_dir is not None else None, on_pass)
         self.model_ = trainer.model.eval()
-        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"])), "seconds": graph_seconds}
+        self.graph_size_ = {"nodes": int(len(nodes)), "edges": int(len(g["rows"])), "seconds": graph_seconds,
+                            "layout_seconds": layout_seconds}
         return history
+
+    def _layouts(self, g, nodes, checkpoint_dir, progress, start=False):
+        """Target positions of the graph's nodes (layout.py), or None when layout_epochs is 0. start: begin
+        where the fitted model puts the nodes (incremental builds), not from scratch."""
+        if not self.layout_epochs:
+            return None
+        path = checkpoint_dir / "layout.npz" if checkpoint_dir is not None else None
+        if path is not None and path.is_file():
+            with np.load(path) as f:
+                return f["positions"]
+        if progress:
+            progress(0.0, "laying out the epochs")
+        init = None
+        if start:
+            init = np.empty((len(nodes), 2), np.float32)
+            for i in np.unique(g["E"]):
+                init[g["E"] == i] = self._transform(nodes[g["E"] == i], int(i))
+        a, b = self._ab()
+        positions = graph_layout(nodes, g["E"], g["rows"], g["cols"], g["weights"], a=a, b=b,
+                                 n_epochs=self.layout_epochs, refine_alpha=self.refine_alpha,
+                                 refine=np.intersect1d([self.epochs_.index(e) for e in self.keyframes_], g["E"]),
+                                 negative_rate=self.negative_rate, seed=self.seed, start=init)
+        if init is None:  # a frame of unit spread, where the regression's learning rate suits
+            positions = (positions - positions.mean(0)) / positions.std()
+        if path is not None:
+            save_npz(path, positions=positions)
+        return positions
 
     def add_epochs(self, stats):
         """Serve more epochs: stats {epoch: (mean (D,), scale)} standardise each; until they are

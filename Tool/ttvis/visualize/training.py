@@ -20,11 +20,17 @@ class EdgeTrainer:
     heads[i] is the head of epoch index i ({index: head} or a list). penalty(model) adds a term (DVI's
     parameter drift). anchors = (X (A, D), E (A,), Y (A, 2), weight): points whose encoding is pulled
     towards Y (incremental builds keep earlier epochs in place), a batch of them at every step.
+    positions (M, 2): a target layout of the nodes (layout.py) that the encoder reproduces with weight
+    layout_weight, in place of the UMAP loss (None: the UMAP loss shapes the map): each head where the
+    layout has it, and each edge's offset as in the layout (errors shared by neighbours cost nothing
+    there, so local structure and motion across epochs are kept; on digits NN@15 7.1 -> 7.3 and
+    temporal ranking 0.70 -> 0.75). detach_decoder: the decoder's terms train the decoder only.
     """
 
     def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
                  max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
-                 targets=None, heads=None, penalty=None, anchors=None, seed=0, device="cpu"):
+                 targets=None, heads=None, penalty=None, anchors=None, positions=None, layout_weight=1.0,
+                 detach_decoder=False, seed=0, device="cpu"):
         self.model = model.to(device)
         self.device = device
         self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -43,6 +49,8 @@ class EdgeTrainer:
             heads = dict(enumerate(heads))
         self.heads = {i: h.to(device).eval().requires_grad_(False) for i, h in heads.items()} if heads else None
         self.penalty = penalty
+        self.positions = None if positions is None else torch.as_tensor(positions, dtype=torch.float32, device=device)
+        self.lw, self.detach_decoder = float(layout_weight), bool(detach_decoder)
         self.anchors = None
         if anchors is not None:
             ax, ae, ay, aw = anchors
@@ -126,10 +134,15 @@ class EdgeTrainer:
     def _loss(self, h, t):
         m = self.model
         eh, et = self.E[h], self.E[t]
-        zh, zt = m.encode(self.X[h], eh), m.encode(self.X[t], et)
-        loss = losses.umap_cross_entropy(zh, zt, self.a, self.b, self.negative_rate, generator=self.gen)
+        zh = m.encode(self.X[h], eh)
+        if self.positions is None:
+            loss = losses.umap_cross_entropy(zh, m.encode(self.X[t], et), self.a, self.b, self.negative_rate,
+                                             generator=self.gen)
+        else:
+            P = self.positions
+            loss = self.lw * (losses.anchor(zh, P[h]) + losses.anchor(zh - m.encode(self.X[t], et), P[h] - P[t]))
         if self.rw or self.pw:
-            xhat_n = m.decode_normalised(zh, eh)
+            xhat_n = m.decode_normalised(zh.detach() if self.detach_decoder else zh, eh)
             if self.rw:
                 loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
             if self.pw and self.targets is not None:
