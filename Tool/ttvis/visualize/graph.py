@@ -75,7 +75,7 @@ def fuzzy_graph(X, n_neighbors=15, *, seed=0, knn_result=None, both_directions=F
     sigma, rho = _smooth_knn_dist(np.asarray(dist, np.float32), float(n_neighbors))
     d = np.asarray(dist, np.float64)
     w = np.where((d - rho[:, None] <= 0) | (sigma[:, None] == 0), 1.0,
-                 np.exp(-(d - rho[:, None]) / np.where(sigma == 0, 1.0, sigma)[:, None]))
+                 np.exp(-np.maximum(d - rho[:, None], 0) / np.where(sigma == 0, 1.0, sigma)[:, None]))
     w[(idx == np.arange(n)[:, None])] = 0.0
     valid = idx >= 0
     P = sparse.coo_matrix((w[valid].astype(np.float32), (np.repeat(np.arange(n), idx.shape[1])[valid.ravel()],

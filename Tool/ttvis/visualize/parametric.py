@@ -91,12 +91,12 @@ class ParametricProjector(Projector):
         return mean.astype(np.float32), scale
 
     def _trainer(self, model, nodes, E, rows, cols, w, heads, seed, penalty=None, anchors=None, lr=None, pass_nodes=0,
-                 **layout):
+                 min_steps=None, **layout):
         """An EdgeTrainer with this projector's settings; `layout`: positions, layout_weight, detach_decoder.
         pass_nodes: passes as long as on a graph of that many nodes when the graph samples more."""
         targets = head_probabilities(heads, nodes, E) if heads is not None and self.prediction_weight else None
         a, b = self._ab()
-        pass_size = max(int(self.samples_per_node * max(len(nodes), pass_nodes)), self.min_steps_per_pass * self.batch_size)
+        pass_size = max(int(self.samples_per_node * max(len(nodes), pass_nodes)), (min_steps or self.min_steps_per_pass) * self.batch_size)
         return EdgeTrainer(model, nodes, E, rows, cols, w, a=a, b=b, lr=lr or self.lr, weight_decay=self.weight_decay,
                            batch_size=self.batch_size, pass_size=pass_size,
                            max_passes=self.max_passes, patience=self.patience, tolerance=self.tolerance,

@@ -48,7 +48,9 @@ class TimeVis(ParametricProjector):
                                            # the prediction term's 5: that one still bends it near boundaries
                 "detach_decoder": False,   # the decoder's terms (reconstruction, prediction) train it alone
                 "anchor_weight": 1000.0,   # incremental builds: pull of earlier epochs' stored positions
-                "extend_lr": 1e-3}         # incremental builds: learning rate (fine-tuning a fitted model)
+                "extend_lr": 1e-3,         # incremental builds: learning rate (fine-tuning a fitted model)
+                "extend_min_steps": 40}    # incremental builds: batches per pass at least (a fitted model
+                                           # fine-tunes in fewer; what one new epoch costs a live page)
 
     def _validate_params(self):
         super()._validate_params()
@@ -60,6 +62,7 @@ class TimeVis(ParametricProjector):
         self._check_int("layout_epochs", 0, 10000)
         self._check_float("refine_alpha", 0.0, 1.0)
         self._check_float("layout_weight", 0.0)
+        self._check_int("extend_min_steps", 1)
         if not isinstance(self.detach_decoder, bool):
             raise ValueError(f"detach_decoder must be true or false, got {self.detach_decoder!r}")
         self._check_float("anchor_weight", 0.0)
@@ -152,6 +155,7 @@ class TimeVis(ParametricProjector):
         trainer = self._trainer(self.model_, nodes, g["E"], g["rows"], g["cols"], g["weights"],
                                 heads_by_row(heads, self.epochs_, X), self.seed, anchors=anchors,
                                 lr=self.extend_lr if anchors is not None else None, pass_nodes=pass_nodes,
+                                min_steps=self.extend_min_steps if anchors is not None else None,
                                 positions=positions, layout_weight=self.layout_weight,
                                 detach_decoder=self.detach_decoder)
         on_pass = (lambda p, total, loss: progress(p / total, f"training pass {p}/{total}, loss {loss:.4f}")) \
