@@ -184,7 +184,9 @@ class TimeVis(ParametricProjector):
                 init[g["E"] == i] = self._transform(nodes[g["E"] == i], int(i))
         a, b = self._ab()
         positions = graph_layout(nodes, g["E"], g["rows"], g["cols"], g["weights"], a=a, b=b,
-                                 n_epochs=self.layout_epochs, refine_alpha=self.refine_alpha,
+                                 # an incremental build starts from the fitted map: a quarter of the epochs
+                                 n_epochs=max(1, self.layout_epochs // 4) if start else self.layout_epochs,
+                                 refine_alpha=self.refine_alpha,
                                  refine=np.intersect1d([self.epochs_.index(e) for e in self.keyframes_], g["E"]),
                                  negative_rate=self.negative_rate, seed=self.seed, start=init)
         if init is None:  # a frame of unit spread, where the regression's learning rate suits
