@@ -47,13 +47,13 @@ def write_pca_view(run_path, method="pca", size=256):
     visualization engine is not importable (the benchmark measures the page, not the engine)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
     run = Run(run_path)
     last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)
     mean = last.mean(axis=0)
     basis = np.linalg.svd(last - mean, full_matrices=False)[2][:2].T
-    store = VisStore(run_path, method)
+    store = VisOutputs(run_path, method)
     pos = {e: ((np.asarray(run.representations(e)) - mean) @ basis).astype(np.float32) for e in run.epochs}
     allpos = np.concatenate(list(pos.values()))
     lo, hi = allpos.min(0) - 0.05 * np.ptp(allpos, 0), allpos.max(0) + 0.05 * np.ptp(allpos, 0)

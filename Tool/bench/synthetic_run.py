@@ -1,4 +1,4 @@
-"""A synthetic run of any size, written with the real Recorder and VisStore, for benchmarks.
+"""A synthetic run of any size, written with the real Recorder and VisOutputs, for benchmarks.
 
 Representations are Gaussian clusters (one per class) that separate as epochs advance, so predictions,
 flips and nearest neighbours behave like a training run's; logits come from a real linear head. With
@@ -81,9 +81,9 @@ def _write_projection(run, method, centers, progress):
     from tqdm import tqdm
 
     from ttvis.palette import class_colors
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
-    vis = VisStore(run.path, method)
+    vis = VisOutputs(run.path, method)
     todo = [e for e in run.epochs if e not in vis.epochs() or not (vis.epoch_dir(e) / "territory.png").is_file()]
     if not todo and vis.exists():
         return vis

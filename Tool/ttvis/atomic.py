@@ -32,19 +32,25 @@ def _alive(pid):
     return True
 
 
+def temporary_of(name):
+    """(NAME, writer's PID) of a temporary sibling's name `.NAME.PID.RANDOM.tmp`, else None."""
+    parts = str(name).rsplit(".", 3)
+    if len(parts) != 4 or parts[3] != "tmp" or not parts[1].isdigit() or not parts[0].startswith(".") \
+            or len(parts[0]) < 2:
+        return None
+    return parts[0][1:], int(parts[1])
+
+
 def remove_stale(path):
     """Remove the temporary siblings of `path` left by writers that died mid-write."""
     path = Path(path)
-    prefix = f".{path.name}."
     try:
         entries = list(os.scandir(path.parent))
     except OSError:
         return
     for entry in entries:
-        parts = entry.name[len(prefix):].split(".")  # PID, RANDOM, "tmp"
-        if not entry.name.startswith(prefix) or len(parts) != 3 or parts[2] != "tmp" or not parts[0].isdigit():
-            continue
-        if _alive(int(parts[0])):
+        temporary = temporary_of(entry.name)
+        if temporary is None or temporary[0] != path.name or _alive(temporary[1]):
             continue
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)

@@ -54,6 +54,7 @@ def test_page_follows_epochs_recorded_by_another_process(page, served):
                            "&& window.ttvis.state.epoch === 6", timeout=WAIT_MS)
     assert page.evaluate("document.getElementById('follow').checked") is True
     assert page.evaluate("document.getElementById('epoch-slider').max") == "5"
+    page.wait_for_function("document.querySelectorAll('#timeline .tl-hit').length === 6")  # the accuracy strip
     page.fill("#find-text", "17")
     page.press("#find-text", "Enter")
     page.wait_for_function("window.ttvis.state.sel === 17 && window.ttvis.ready")
@@ -73,3 +74,7 @@ def test_page_follows_epochs_recorded_by_another_process(page, served):
     assert state == {"sel": 17, "split": "test", "view": view, "epochs": [1, 2, 3, 4, 5, 6, 7, 8]}
     assert page.evaluate("document.querySelector('#sample-panel').hidden") is False
     assert page.evaluate("window.ttvis.state.live.live") is True
+    page.wait_for_function("document.querySelectorAll('#timeline .tl-hit').length === 8")  # the strip grew
+    badge = page.evaluate("({hidden: document.getElementById('live-badge').hidden, "
+                          "text: document.getElementById('live-badge').textContent})")
+    assert badge["hidden"] is False and badge["text"].startswith("live"), badge

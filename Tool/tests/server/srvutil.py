@@ -10,10 +10,10 @@ def write_pca_visualization(run_path, method=METHOD):
     """PCA positions of every epoch (numpy), a nearest-class territory per epoch, metrics and extent."""
     from ttvis.run.reader import Run
     from ttvis.palette import class_colors
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
     run = Run(run_path)
-    vis = VisStore(run_path, method)
+    vis = VisOutputs(run_path, method)
     vis.write_params({"method": method, "seed": 0, "has_territory": True})
     per_epoch = {}
     for e in run.epochs:

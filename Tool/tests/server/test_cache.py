@@ -3,7 +3,7 @@
 import pytest
 
 from ttvis.server.safepath import Refused, check_run_name
-from ttvis.server.cache import LRU, RunStore
+from ttvis.server.cache import LRU, RunCache
 
 
 def test_lru_is_bounded_and_keeps_recent():
@@ -51,7 +51,7 @@ def test_lru_failed_make_is_not_cached():
 
 
 def test_dynamics_computed_once_and_invalidated(data_root):
-    store = RunStore(data_root, cache_items=64)
+    store = RunCache(data_root, cache_items=64)
     first = store.run("digits").dynamics
     assert store.run("digits").dynamics is first  # served from the cache, not recomputed
     assert first.predictions.shape == (len(first.epochs), 1797)
@@ -61,7 +61,7 @@ def test_dynamics_computed_once_and_invalidated(data_root):
 
 
 def test_cache_items_bound_holds(data_root):
-    store = RunStore(data_root, cache_items=4)
+    store = RunCache(data_root, cache_items=4)
     for e in (1, 2, 3, 4, 5, 6):
         store.positions("digits", "pca", e)
     assert len(store.cache) <= 4
@@ -74,4 +74,4 @@ def test_run_names_refused(name):
 
 
 def test_names_lists_only_runs(data_root):
-    assert RunStore(data_root).names() == ["digits", "plain"]
+    assert RunCache(data_root).names() == ["digits", "plain"]

@@ -87,7 +87,7 @@ def test_rewritten_positions_are_picked_up(run_copy, tmp_path):
 
     from srvutil import write_pca_visualization
     from ttvis.server import create_app
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
     root = tmp_path / "root"
     root.mkdir()
@@ -96,7 +96,7 @@ def test_rewritten_positions_are_picked_up(run_copy, tmp_path):
     c = create_app({"DATA_ROOT": str(root)}).test_client()
     first = c.get("/api/runs/r/methods/pca/epochs/1/positions")
     new = np.ones((1797, 2), np.float32)
-    VisStore(root / "r", "pca").write_positions(1, new)
+    VisOutputs(root / "r", "pca").write_positions(1, new)
     second = c.get("/api/runs/r/methods/pca/epochs/1/positions", headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     np.testing.assert_array_equal(as_array(second), new)

@@ -33,6 +33,18 @@ def test_methods_are_the_registry_cheapest_first(tmp_path):
         build_visualization(tmp_path, "nope")
 
 
+def test_train_help_names_every_method_and_the_page_ranks_them_all():
+    """train's --help lists the methods without importing the engine, so a test keeps it the registry's;
+    the page opens the best built method by the engine's own ranks."""
+    from ttvis.commands import train
+    from ttvis.visualize.projector import PROJECTORS
+
+    listed = " ".join(train.__doc__.split("methods (", 1)[1].split(":", 1)[1].split())
+    assert sorted(part.split()[0].rstrip(".") for part in listed.split(", ")) == sorted(PROJECTORS)
+    page = (TOOL / "ttvis" / "web" / "session.js").read_text().split("PREFERRED_METHODS = [", 1)[1].split("]")[0]
+    assert [m.strip(" '") for m in page.split(",")] == sorted(PROJECTORS, key=lambda m: PROJECTORS[m].preference)
+
+
 def test_parse_epochs():
     assert parse_epochs("1,3-4", [1, 2, 3, 4, 5]) == [1, 3, 4]
     assert parse_epochs(None, [2, 4]) == [2, 4]

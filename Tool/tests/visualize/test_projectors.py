@@ -90,3 +90,12 @@ def test_unknown_parameter_is_named():
 def test_bad_data_is_rejected():
     with pytest.raises(ValueError, match=r"X\[2\] has 4 dimensions"):
         PCAPerEpoch().fit({1: np.zeros((5, 3)), 2: np.zeros((5, 4))})
+
+
+def test_timevis_warm_up_compiles_the_layout_ahead_of_time():
+    """What a followed run's first new epoch would otherwise wait for: umap-learn's numba layout step."""
+    from umap import layouts
+
+    TimeVis.warm_up()
+    assert layouts._nb_optimize_layout_euclidean_single_epoch.signatures  # compiled in this process
+    assert Projector.warm_up() is None and PCAPerEpoch.warm_up() is None  # nothing to do for the others

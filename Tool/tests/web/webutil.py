@@ -30,7 +30,7 @@ def write_visualization(run_path, method=METHOD, mirror=False):
     mirror=True flips x (a second method for side-by-side comparison)."""
     from ttvis.palette import class_colors
     from ttvis.run.reader import Run
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
     run = Run(run_path)
     last = np.asarray(run.representations(run.epochs[-1]), dtype=np.float64)
@@ -44,7 +44,7 @@ def write_visualization(run_path, method=METHOD, mirror=False):
     allpos = np.concatenate(list(positions.values()))
     lo, hi = allpos.min(axis=0), allpos.max(axis=0)
     pad = 0.05 * (hi - lo)
-    store = VisStore(run_path, method)
+    store = VisOutputs(run_path, method)
     store.write_params({"method": method, "note": "test fixture", "has_territory": True})
     store.write_extent(lo[0] - pad[0], hi[0] + pad[0], lo[1] - pad[1], hi[1] + pad[1])
     colors = class_colors(len(run.classes))

@@ -75,9 +75,9 @@ def run(args):
 
 def _built_epochs(run, method):
     """Epochs already built (to tell an extension from a build); empty when there is none."""
-    from ttvis.visualize.outputs import VisStore
+    from ttvis.visualize.outputs import VisOutputs
 
     try:
-        return set(VisStore(run, method).epochs())
+        return set(VisOutputs(run, method).epochs())
     except (ValueError, OSError):
         return set()

@@ -168,10 +168,11 @@ class ClassicRun:
 def _try_forward(run, model, x, where):
     import torch
 
+    from ttvis.run import forward
+
     try:
         with torch.no_grad():
-            f = model.feature(x)
-            z = model.prediction(f)
+            z = forward.classify(model, x)
     except RunError:  # the model code failed: already one line naming it
         raise
     except Exception as exc:

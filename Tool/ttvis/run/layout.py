@@ -28,4 +28,6 @@ def epoch_dirname(epoch: int) -> str:
 def epoch_of(dirname):
     """The epoch named by epoch_dirname(epoch) (a folder's or a file's stem), else None."""
     prefix, _, digits = str(dirname).partition("_")
-    return int(digits) if prefix == "epoch" and digits.isdigit() and digits.isascii() else None
+    if prefix != "epoch" or not (digits.isdigit() and digits.isascii()) or epoch_dirname(int(digits)) != str(dirname):
+        return None  # "epoch_01" names no epoch: epoch 1's folder is "epoch_1"
+    return int(digits)

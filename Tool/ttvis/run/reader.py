@@ -131,7 +131,9 @@ class Run:
         return softmax(self.logits(epoch))
 
     def predictions(self, epoch):
-        return np.asarray(np.argmax(self.logits(epoch), axis=1), dtype=np.int64)
+        """Every sample's predicted class at `epoch` (int64), from the run's dynamics."""
+        self._require_epoch(epoch)
+        return self.dynamics.predictions[self.dynamics.index[epoch]].astype(np.int64)
 
     @cached_property
     def dynamics(self):

@@ -1,13 +1,13 @@
 """The REST server: `create_app(test_config=None)` returns the Flask app serving a data root of runs.
 
 One blueprint per resource (runs, epochs, methods, samples, builds, search, docs, web); handlers are thin:
-parse and validate parameters (400/404 via ttvis.server.responses), ask the RunStore (ttvis.server.cache,
+parse and validate parameters (400/404 via ttvis.server.responses), ask the RunCache (ttvis.server.cache,
 a cache that knows no HTTP), serialize. Arrays leave as raw little-endian bytes (responses.binary_response),
 everything else as JSON.
 
 Other blueprints (e.g. search_api) import those helpers:
-    from ttvis.server.cache import get_store
-    from ttvis.server.responses import get_run, get_vis   # Run / VisStore, or a 404 JSON error
+    from ttvis.server.cache import get_cache
+    from ttvis.server.responses import get_run, get_vis   # Run / VisOutputs, or a 404 JSON error
     from ttvis.server.responses import json_error, abort_json, binary_response, int_arg, epoch_arg, sample_arg
 and read app.config["DATA_ROOT"], app.config["MILVUS_URI"].
 """

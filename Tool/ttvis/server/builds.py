@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.server.responses import abort_json, get_run
-from ttvis.visualize.outputs import METHOD_NAME, VisStore
+from ttvis.visualize.outputs import METHOD_NAME, VisOutputs
 
 bp = Blueprint("builds", __name__, url_prefix="/api")
 BUILD = "/runs/<run>/methods/<method>/build"
@@ -146,7 +146,7 @@ def status(run, method):
     _method(method)
     state = current_app.extensions["ttvis_builds"].status(run, method)
     if state is None:
-        vis = VisStore(r.path, method)
+        vis = VisOutputs(r.path, method)
         built = vis.exists() and set(r.epochs) <= set(vis.epochs())
         state = {"method": method, "state": "done" if built else "idle", "progress": 1.0 if built else 0.0,
                  "message": "built" if built else "not built"}

@@ -1,11 +1,11 @@
 """The runs under the data root, as the API sees them: opened once, arrays loaded once.
 
-`RunStore` keeps a bounded LRU of what it has loaded or derived (opened runs with their dynamics, arrays,
+`RunCache` keeps a bounded LRU of what it has loaded or derived (opened runs with their dynamics, arrays,
 encoded payloads). Entries are keyed by the files' stat signatures, so a
 rebuilt visualization or a newly recorded epoch is picked up without a restart; `invalidate(run)` drops a
 run's entries at once (after a build).
 
-Blueprints reach the store through `get_store()`; it knows no HTTP: ttvis.server.responses turns names
+Blueprints reach the store through `get_cache()`; it knows no HTTP: ttvis.server.responses turns names
 into runs and visualizations or 404 answers (`get_run`, `get_vis`) and caches encoded payloads.
 """
 
@@ -23,7 +23,7 @@ from ttvis.run import layout
 from ttvis.run.rules import check_array
 from ttvis.run.reader import Run, read_json, read_npy
 from ttvis.server.safepath import Refused, inside, run_dir
-from ttvis.visualize.outputs import METHOD_NAME, VisStore
+from ttvis.visualize.outputs import METHOD_NAME, VisOutputs
 
 
 class LRU:
@@ -66,7 +66,7 @@ class LRU:
         return len(self._data)
 
 
-class RunStore:
+class RunCache:
     def __init__(self, root, cache_items=256):
         self.root = Path(os.path.realpath(root))  # resolved once; every path is checked against it
         self.cache = LRU(cache_items)
@@ -169,14 +169,14 @@ class RunStore:
 
     # -- visualizations ----------------------------------------------------------------------
     def vis(self, name, method):
-        """The VisStore of a built method of run `name`; Refused when there is none."""
+        """The VisOutputs of a built method of run `name`; Refused when there is none."""
         return _per_request(("vis", name, method), lambda: self._open_vis(name, method))
 
     def _open_vis(self, name, method):
         if not isinstance(method, str) or not METHOD_NAME.match(method):
             raise Refused(f"unknown method {method!r}")
         run = self.run(name)
-        vis = VisStore(run.path, method)
+        vis = VisOutputs(run.path, method)
         if not (vis.dir / "params.json").is_file():
             raise Refused(f"run {name!r} has no visualization {method!r}")
         inside(self.root, vis.dir)
@@ -242,9 +242,9 @@ def _signature(root, path):
 
 # -- reaching the store from a request ---------------------------------------------------------
 def init_app(app):
-    app.extensions["ttvis_store"] = RunStore(app.config["DATA_ROOT"], app.config.get("CACHE_ITEMS", 256))
+    app.extensions["ttvis_store"] = RunCache(app.config["DATA_ROOT"], app.config.get("CACHE_ITEMS", 256))
 
 
-def get_store() -> RunStore:
+def get_cache() -> RunCache:
     return current_app.extensions["ttvis_store"]
 

@@ -15,11 +15,12 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.server.live import Background
 from ttvis.server.responses import abort_json, get_run
-from ttvis.visualize.outputs import VisStore
+from ttvis.visualize.outputs import VisOutputs
 
 bp = Blueprint("follow", __name__, url_prefix="/api/runs")
 
-FALLBACK = "pca"
+DEFAULT = "timevis"  # what a run is followed with unless asked otherwise
+FALLBACK = "pca"  # its stand-in while the followed method has no finished build
 DISCOVER_EVERY = 2.0  # seconds between looks for new runs under the root when following all
 
 
@@ -33,6 +34,7 @@ class Follower(Background):
         self._methods = {}  # run name -> method followed (None: explicitly not followed)
         self._status = {}  # run name -> {"method", "state", "message"}
         self._pending = []
+        self._warm = set()  # methods made ready to extend in this process (_warm_up)
         watcher.add_listener(self._changed)
         watcher.add_extra("follow", self.status)
         if follow_all:
@@ -92,6 +94,15 @@ class Follower(Background):
             if name is not None:
                 self._extend(name)
 
+    def _warm_up(self, method):
+        """While nothing is new: get `method` ready to extend (Projector.warm_up, once per method and
+        process), so that the first epoch to arrive does not wait for it."""
+        if method not in self._warm:
+            from ttvis.visualize.projector import PROJECTORS
+
+            PROJECTORS[method].warm_up()
+            self._warm.add(method)
+
     def _extend(self, name):
         method = self.method(name)
         if method is None:
@@ -106,9 +117,10 @@ class Follower(Background):
         # through the server's build registry: never beside a build started from the page, and shown,
         # with progress and cancel, like one
         while True:
-            target = method if VisStore(path, method).exists() else FALLBACK
+            target = method if VisOutputs(path, method).exists() else FALLBACK
             try:
-                if set(Run(path).epochs) <= set(VisStore(path, target).epochs()):
+                if set(Run(path).epochs) <= set(VisOutputs(path, target).epochs()):
+                    self._warm_up(target)
                     return  # up to date
             except Exception:
                 return  # the run is unreadable right now; its next change brings it back
@@ -136,7 +148,8 @@ def follow(run):
     body = request.get_json(silent=True) if request.data else {}
     if not isinstance(body, dict):
         abort_json(400, 'request body must be a JSON object such as {"follow": true, "method": "timevis"}')
-    on, method = body.get("follow", True), body.get("method", "timevis")
+    on, method = body.get("follow", True), body.get("method", DEFAULT)
+    method = DEFAULT if method == FALLBACK else method  # following the stand-in follows what it stands in for
     if not isinstance(on, bool):
         abort_json(400, "'follow' must be true or false")
     from ttvis.visualize.build import METHODS

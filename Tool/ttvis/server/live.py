@@ -14,18 +14,18 @@ a page never gets half a run; epochs appear only once run.json lists them, after
 import hashlib
 import json
 import os
-import re
 import threading
 import time
 
 from flask import Blueprint, Response, current_app, request
 
+from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
 from ttvis.run.reader import Run
 from ttvis.server.responses import abort_json
 from ttvis.server.safepath import Refused, run_dir
-from ttvis.visualize.outputs import VisStore
+from ttvis.visualize.outputs import VisOutputs
 
 bp = Blueprint("live", __name__, url_prefix="/api/runs")
 
@@ -34,7 +34,6 @@ IDLE_AFTER = 90  # stop watching a run nobody asked about for this long (pages a
 WAIT_MAX = 30  # longest wait a request may ask for
 RETRY_AFTER = 2  # seconds a client waits before asking again when the server answered without waiting
 LIVE_SECONDS = 300  # a run written to within this many seconds counts as live
-WRITING = re.compile(r"^\.epoch_(\d+)\..*\.tmp$")  # an epoch folder a Recorder is still writing (ttvis.atomic)
 
 
 class State:
@@ -197,13 +196,13 @@ class Watcher(Background):
         except RunError:
             return None
         try:
-            writing = sorted(int(m.group(1)) for m in map(WRITING.match, os.listdir(path / layout.EPOCHS)) if m)
+            writing = sorted(_being_written(os.listdir(path / layout.EPOCHS)))
         except OSError:
             writing = []
         methods = {}
-        for method in VisStore.methods(path):
+        for method in VisOutputs.methods(path):
             listed = set(run.epochs)
-            methods[method] = [e for e in VisStore(path, method).epochs() if e in listed]
+            methods[method] = [e for e in VisOutputs(path, method).epochs() if e in listed]
         body = {"run": name, "epochs": run.epochs, "writing": writing,
                 "live": bool(writing) or self._live(sig), "methods": methods}
         for key, fn in self._extras.items():
@@ -257,3 +256,12 @@ def live(run):
     if state.etag == etag:
         return Response(status=304, headers=headers)
     return Response(json.dumps(state.body), mimetype="application/json", headers=headers)
+
+
+def _being_written(names):
+    """Epochs whose folders a Recorder is still writing: temporary siblings of epoch folders (ttvis.atomic)."""
+    for name in names:
+        temporary = atomic.temporary_of(name)
+        epoch = layout.epoch_of(temporary[0]) if temporary else None
+        if epoch is not None:
+            yield epoch

@@ -6,7 +6,7 @@ the browser asking first (and the server does not allow it).
 
 from flask import Blueprint, jsonify, request
 
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import abort_json, get_run, sample_arg
 from ttvis.server.safepath import inside
 
@@ -18,7 +18,7 @@ def _run(name):
     from ttvis.suspicious import marks
 
     r = get_run(name)
-    inside(get_store().root, marks.path_of(r))
+    inside(get_cache().root, marks.path_of(r))
     return r
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import (REVALIDATE, abort_json, binary_response, bytes_response, cached_payload, epoch_arg,
                                     get_run, get_vis, sample_arg)
 from ttvis.server.safepath import Refused
@@ -26,7 +26,7 @@ def _method_epoch(run, method, epoch):
 def positions(run, method, epoch):
     """float32 (N, 2). Rebuilding a method rewrites these, so clients revalidate (cheap 304s)."""
     r, e = _method_epoch(run, method, epoch)
-    store = get_store()
+    store = get_cache()
     try:
         arr, sig = store.positions(run, method, e)
     except Refused:
@@ -40,7 +40,7 @@ def positions(run, method, epoch):
 @bp.get("/epochs/<epoch>/territory.png")
 def territory(run, method, epoch):
     _, e = _method_epoch(run, method, epoch)
-    store = get_store()
+    store = get_cache()
     try:
         path = store.vis_file(run, method, Path("epochs") / layout.epoch_dirname(e) / "territory.png")
     except Refused:
@@ -52,17 +52,17 @@ def territory(run, method, epoch):
 @bp.get("/epochs/<epoch>/metrics")
 def epoch_metrics(run, method, epoch):
     _, e = _method_epoch(run, method, epoch)
-    if e not in get_store().method_epochs(run, method):
+    if e not in get_cache().method_epochs(run, method):
         abort_json(404, f"visualization {method!r} of run {run!r} has no epoch {e} yet")
     rel = Path("epochs") / layout.epoch_dirname(e) / "metrics.json"
-    return jsonify(get_store().vis_json(run, method, rel, default={}))
+    return jsonify(get_cache().vis_json(run, method, rel, default={}))
 
 
 @bp.get("/metrics")
 def metrics(run, method):
     get_run(run)
     get_vis(run, method)
-    return jsonify(get_store().vis_json(run, method, "metrics.json", default={}))
+    return jsonify(get_cache().vis_json(run, method, "metrics.json", default={}))
 
 
 @bp.get("/samples/<sample>/trajectory")
@@ -70,7 +70,7 @@ def trajectory(run, method, sample):
     r = get_run(run)
     get_vis(run, method)
     i = sample_arg(r, sample)
-    store = get_store()
+    store = get_cache()
     epochs = store.method_epochs(run, method)
     loaded = [store.positions(run, method, e) for e in epochs]
     key = ("trajectory", run, method, tuple(epochs), tuple(sig for _, sig in loaded))

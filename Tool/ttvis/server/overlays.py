@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify
 
 from ttvis.errors import RunError
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import abort_json, binary_response, cached_payload, epoch_arg, get_run, get_vis
 from ttvis.server.runs import label_dtype
 from ttvis.server.safepath import Refused
@@ -23,7 +23,7 @@ bp = Blueprint("overlays", __name__, url_prefix="/api/runs/<run>")
 def timeline(run):
     """Train and test accuracy per epoch, and how many predictions changed since the previous epoch."""
     dyn = get_run(run).dynamics
-    store = get_store()
+    store = get_cache()
     labels, split = store.labels(run), store.split(run)
     right = dyn.predictions == labels[None, :]
     test = split == layout.TEST
@@ -45,7 +45,7 @@ def _epoch(run, method, epoch):
     r = get_run(run)
     get_vis(run, method)
     e = epoch_arg(r, epoch)
-    if e not in get_store().method_epochs(run, method):
+    if e not in get_cache().method_epochs(run, method):
         abort_json(404, f"visualization {method!r} of run {run!r} has no epoch {e} yet")
     return r, e
 
@@ -54,7 +54,7 @@ def _epoch(run, method, epoch):
 def territory_grid(run, method, epoch):
     """float32 (2, H, W): the territory's predicted class and its margin (0 = on a decision boundary)."""
     _, e = _epoch(run, method, epoch)
-    store = get_store()
+    store = get_cache()
     d = Path("epochs") / layout.epoch_dirname(e)
     try:
         cls_path = store.vis_file(run, method, d / "territory_class.npy")
@@ -76,7 +76,7 @@ def territory_grid(run, method, epoch):
 def roundtrip(run, method, epoch):
     """Each sample's prediction after its map point is decoded back to representation space."""
     r, e = _epoch(run, method, epoch)
-    store = get_store()
+    store = get_cache()
     positions, sig = store.positions(run, method, e)
     params = _stat(store.vis_file(run, method, "params.json"))  # a rebuild rewrites it
 

@@ -5,7 +5,7 @@ import numpy as np
 from flask import Blueprint, jsonify, request
 
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import binary_response, cached_payload, epoch_arg, get_run
 from ttvis.server.runs import label_dtype
 
@@ -17,7 +17,7 @@ TOP_CHANGES = 100
 def _rows(run, epoch):
     """The run, its dynamics, the row of `epoch` in them, and the signature their payloads are kept under."""
     r = get_run(run)
-    return r, r.dynamics, r.dynamics.index[epoch_arg(r, epoch)], get_store().signature(run, layout.RUN_JSON)
+    return r, r.dynamics, r.dynamics.index[epoch_arg(r, epoch)], get_cache().signature(run, layout.RUN_JSON)
 
 
 @bp.get("/epochs/<epoch>/predictions")

@@ -6,7 +6,7 @@
 - `gzip_json`: an after_request hook compressing large JSON answers.
 - `cached_payload(key, make)`: an array's Payload, encoded once and kept in the run store's cache.
 - `int_arg`, `epoch_arg`, `sample_arg`: parse a parameter or answer 400 (malformed) / 404 (unknown).
-- `get_run(name)`, `get_vis(name, method)`: the Run / VisStore a URL names, or a 404.
+- `get_run(name)`, `get_vis(name, method)`: the Run / VisOutputs a URL names, or a 404.
 """
 
 import hashlib
@@ -15,7 +15,7 @@ import numpy as np
 from flask import Response, abort, jsonify, request
 
 from ttvis.server.safepath import Refused, check_run_name
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"  # may be cached, but ask first (ETag makes that a cheap 304)
@@ -48,7 +48,7 @@ class Payload:
 def cached_payload(key, make):
     """The Payload of `make()`, cached in the run store under `key` (whose second item is the run's name,
     and which must change when the data does: include signatures)."""
-    return get_store().cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
+    return get_cache().cache.get_or_make(("payload",) + tuple(key), lambda: Payload(make()))
 
 
 def json_error(status, message):
@@ -148,7 +148,7 @@ def get_run(name):
     """The Run called `name` under the data root, or a 404 JSON error."""
     try:
         check_run_name(name)
-        return get_store().run(name)
+        return get_cache().run(name)
     except Refused:
         abort_json(404, f"unknown run {name!r}")
 
@@ -157,6 +157,6 @@ def get_vis(name, method):
     """The built visualization `method` of run `name`, or a 404 JSON error."""
     get_run(name)
     try:
-        return get_store().vis(name, method)
+        return get_cache().vis(name, method)
     except Refused:
         abort_json(404, f"run {name!r} has no visualization {method!r}")

@@ -5,10 +5,10 @@ from flask import Blueprint, jsonify
 
 from ttvis.palette import class_hex
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import binary_response, cached_payload, get_run
 from ttvis.server.safepath import Refused
-from ttvis.visualize.outputs import VisStore
+from ttvis.visualize.outputs import VisOutputs
 
 bp = Blueprint("runs", __name__, url_prefix="/api/runs")
 
@@ -18,14 +18,14 @@ def label_dtype(n_classes):
 
 
 def split_sizes(name):
-    split = get_store().split(name)
+    split = get_cache().split(name)
     n_test = int(np.count_nonzero(split == layout.TEST))
     return len(split) - n_test, n_test
 
 
 def method_info(name, method):
     """Epochs, extent, territory flag and metric summary of one built method, as its build wrote them."""
-    store = get_store()
+    store = get_cache()
     epochs = store.method_epochs(name, method)
     extent = store.vis_json(name, method, "extent.json", default={})
     params = store.vis_json(name, method, "params.json")
@@ -37,12 +37,12 @@ def method_info(name, method):
 
 
 def built_methods(run):
-    return VisStore.methods(run.path)
+    return VisOutputs.methods(run.path)
 
 
 @bp.get("")
 def list_runs():
-    store, out = get_store(), []
+    store, out = get_cache(), []
     for name in store.names():
         try:
             run = store.run(name)
@@ -57,7 +57,7 @@ def list_runs():
 @bp.get("/<run>")
 def run_meta(run):
     r = get_run(run)
-    store = get_store()
+    store = get_cache()
     n_train, n_test = split_sizes(run)
     images = store.images(run)
     methods = {}
@@ -80,7 +80,7 @@ def run_meta(run):
 @bp.get("/<run>/labels")
 def labels(run):
     r = get_run(run)
-    store = get_store()
+    store = get_cache()
     payload = cached_payload(("labels", run, r.n_classes, store.signature(run, layout.LABELS)),
                             lambda: store.labels(run).astype(label_dtype(r.n_classes)))
     return binary_response(payload)
@@ -89,6 +89,6 @@ def labels(run):
 @bp.get("/<run>/split")
 def split(run):
     get_run(run)
-    store = get_store()
+    store = get_cache()
     payload = cached_payload(("split", run, store.signature(run, layout.SPLIT)), lambda: store.split(run))
     return binary_response(payload)

@@ -6,7 +6,7 @@ import numpy as np
 from flask import Blueprint, jsonify
 
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import abort_json, bytes_response, get_run, int_arg, sample_arg
 
 bp = Blueprint("samples", __name__, url_prefix="/api/runs/<run>/samples")
@@ -18,7 +18,7 @@ MAX_SCALE = 32
 def sample(run, sample):
     r = get_run(run)
     i = sample_arg(r, sample)
-    store = get_store()
+    store = get_cache()
     dyn = r.dynamics
     label = int(store.labels(run)[i])
     preds = dyn.predictions[:, i]
@@ -39,7 +39,7 @@ def image(run, sample):
     r = get_run(run)
     i = sample_arg(r, sample)
     scale = int_arg("scale", default=1, lo=1, hi=MAX_SCALE)
-    store = get_store()
+    store = get_cache()
     images = store.images(run)
     if images is None:
         abort_json(404, f"run {run!r} keeps no images")

@@ -11,7 +11,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.run import layout
-from ttvis.server.cache import get_store
+from ttvis.server.cache import get_cache
 from ttvis.server.responses import abort_json, epoch_arg, get_run, int_arg, sample_arg
 
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
@@ -105,7 +105,7 @@ def suspicious(run):
 
     r, marks = run_marks(run)
     k = int_arg("k", default=50, lo=1, hi=MAX_SUSPICIOUS)  # at most the number of training samples come back
-    store = get_store()
+    store = get_cache()
     sig = store.signature(run, layout.RUN_JSON)
     analysis = store.cache.get_or_make(("suspicious", run, sig), lambda: analyse(r))
     return jsonify(ranking(analysis, marks, top=k))  # marks re-order it on every request

@@ -52,7 +52,7 @@ class _Embedding(Projector):
 @register
 class UMAPPerEpoch(_Embedding):
     name = "umap"
-    cost, slow_from = 1, 30000
+    cost, slow_from, preference = 1, 30000, 2
     defaults = {"n_neighbors": 15, "min_dist": 0.1, "seed": 0}
 
     def _validate_params(self):
@@ -70,7 +70,7 @@ class UMAPPerEpoch(_Embedding):
 @register
 class TSNEPerEpoch(_Embedding):
     name = "tsne"
-    cost, slow_from = 2, 10000
+    cost, slow_from, preference = 2, 10000, 4
     defaults = {"perplexity": 30.0, "seed": 0}
 
     def _validate_params(self):
@@ -88,7 +88,7 @@ class TSNEPerEpoch(_Embedding):
 @register
 class AlignedUMAPProjector(_Embedding):
     name = "aligned-umap"
-    cost, slow_from = 3, 5000
+    cost, slow_from, preference = 3, 5000, 3
     min_epochs = 2
     defaults = {"n_neighbors": 15, "min_dist": 0.1, "alignment_regularisation": 0.01, "seed": 0}
 
@@ -117,7 +117,7 @@ class AlignedUMAPProjector(_Embedding):
 class PCAPerEpoch(Projector):
     """PCA of each epoch, signs aligned with the previous epoch so frames do not flip."""
     name = "pca"
-    extendable = True
+    extendable, preference = True, 5
     defaults = {"seed": 0}
 
     def _validate_params(self):

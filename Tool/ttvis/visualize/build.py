@@ -19,7 +19,7 @@ from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the 
 from ttvis.visualize import boundary as boundary_mod
 from ttvis.visualize import sampling, territory
 from ttvis.visualize.evaluate import evaluate_store
-from ttvis.visualize.outputs import VisStore, load_projector, stored_boundary
+from ttvis.visualize.outputs import VisOutputs, load_projector, stored_boundary
 from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, methods, resolve_device
 
 METHODS = tuple(methods())  # the registry's methods (the imports above register them), cheapest first
@@ -70,9 +70,9 @@ def _requirements(run, method, epochs, projector):
 
 
 def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, progress=None, grid=territory.GRID,
-                        boundary_fraction=0.1, evaluate=True, **params) -> VisStore:
+                        boundary_fraction=0.1, evaluate=True, **params) -> VisOutputs:
     """Build (or finish) visualization `method` of the run at `run_path` (or of an opened Run); returns
-    its VisStore. A run that `ttvis check` rejects is refused with its first problem.
+    its VisOutputs. A run that `ttvis check` rejects is refused with its first problem.
 
     progress(fraction, message) is called as work advances. Extra keyword arguments go to the projector.
     """
@@ -93,19 +93,18 @@ def build_visualization(run_path, method, *, seed=0, epochs=None, force=False, p
     report = progress or (lambda fraction, message: None)
 
     run.file(f"{layout.VISUALIZE}/{method}")  # a run opened by the server writes only under its data root
-    store = VisStore(run.path, method)
+    store = VisOutputs(run.path, method)
     settings = {"method": method, "seed": seed, "epochs": epochs, "grid": grid,
                 "boundary_fraction": boundary_fraction if projector.uses_classifier else None,
                 "params": json.loads(json.dumps(projector.get_params()))}
     build_json = store.model_dir / "build.json"
-    begun = [] if force or not build_json.is_file() else json.loads(build_json.read_text()).get("epochs") or []
-    validate_run(run, epochs=[e for e in epochs if e not in begun])  # a begun build checked its epochs then
+    old = None if force or not build_json.is_file() else json.loads(build_json.read_text())
+    if old is not None and _grown(old, settings) and projector.extendable and store.exists():
+        return extend_visualization(run, method, progress=progress, evaluate=evaluate)  # checks the new epochs
+    validate_run(run, epochs=[e for e in epochs if e not in ((old or {}).get("epochs") or [])])  # begun: checked then
     if force and store.dir.exists():
         shutil.rmtree(store.dir)
-    if build_json.is_file():
-        old = json.loads(build_json.read_text())
-        if _grown(old, settings) and projector.extendable and store.exists():
-            return extend_visualization(run, method, progress=progress, evaluate=evaluate)
+    if old is not None:
         if old != settings:
             changed = sorted(k for k in settings if old.get(k) != settings[k])
             raise RunError(store.dir, f"was built with other settings ({', '.join(changed)}); "
@@ -297,7 +296,7 @@ def _grown(old, settings):
     return same and len(after) > len(before) and after[:len(before)] == before
 
 
-def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=True) -> VisStore:
+def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=True) -> VisOutputs:
     """Add the epochs a run has gained since its visualization was built, without rebuilding it.
 
     The new epochs are trained into the fitted model (keyframes and landmarks as in a full build, at
@@ -308,7 +307,7 @@ def extend_visualization(run_path, method="timevis", *, progress=None, evaluate=
     The extent only grows if new positions leave it (then every territory is repainted, reported).
     `run_path` may be an opened Run (the server's, confined to its data root)."""
     run = open_run(run_path)
-    store = VisStore(run.path, method)
+    store = VisOutputs(run.path, method)
     report = progress or (lambda fraction, message: None)
     if method not in PROJECTORS or not PROJECTORS[method].extendable:
         raise RunError(store.dir, f"{method} cannot be extended; pass --force to rebuild it")

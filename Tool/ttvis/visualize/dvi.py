@@ -16,7 +16,7 @@ from ttvis.visualize.graph import neighbourhood_overlap
 @register
 class DVI(ParametricProjector):
     name = "dvi"
-    cost = 4
+    cost, preference = 4, 1
     defaults = {**COMMON_DEFAULTS,
                 "temporal_penalty": 1.0}   # lambda of the parameter-drift term
 

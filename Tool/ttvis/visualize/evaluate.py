@@ -1,4 +1,4 @@
-"""Quality metrics of a built visualization, per epoch and split, written into its VisStore, and the
+"""Quality metrics of a built visualization, per epoch and split, written into its VisOutputs, and the
 side-by-side comparison of every method built for a run."""
 
 import numpy as np
@@ -102,12 +102,12 @@ def summarise(per_epoch, epochs):
 def compare(run_path):
     """{method: summary} for every built method of the run, computing missing metrics on the way."""
     from ttvis.run.reader import Run
-    from ttvis.visualize.outputs import VisStore, stored_boundary
+    from ttvis.visualize.outputs import VisOutputs, stored_boundary
 
     run = Run(run_path)
     out = {}
-    for method in VisStore.methods(run.path):
-        store = VisStore(run.path, method)
+    for method in VisOutputs.methods(run.path):
+        store = VisOutputs(run.path, method)
         doc = store.read_metrics()
         if not doc.get("summary") or set(doc.get("epochs", {})) != {str(e) for e in store.epochs()}:
             boundary = stored_boundary(store)

@@ -27,7 +27,7 @@ from ttvis.run.reader import read_json, read_npy
 METHOD_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
-class VisStore:
+class VisOutputs:
     def __init__(self, run_path, method):
         if not METHOD_NAME.match(method or ""):
             raise ValueError(f"method name {method!r} must be lowercase letters, digits, '-' or '_'")
@@ -142,7 +142,7 @@ def load_projector(run_path, method):
     """The fitted projector of a built visualization."""
     from ttvis.visualize.projector import Projector
 
-    store = VisStore(run_path, method)
+    store = VisOutputs(run_path, method)
     saved = store.model_dir / "projector"
     if not (saved / "params.json").is_file():
         raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")

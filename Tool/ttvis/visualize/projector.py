@@ -55,6 +55,8 @@ class Projector:
     extendable = False       # fit_more adds a run's new epochs to a finished build
     min_epochs = 1
     cost = 0                 # rank among the methods, cheapest to build first
+    preference = 99          # rank when the page picks which built method to show, most faithful first
+                             # (web/session.js PREFERRED_METHODS, kept equal by a test)
     slow_from = None         # samples from which a build takes minutes on a CPU (0: always, None: never)
     defaults = {}
 
@@ -75,6 +77,11 @@ class Projector:
         """What the API tells the browser about the method."""
         return {"name": cls.name, "cost": cls.cost, "slow_from": cls.slow_from, "has_inverse": cls.has_inverse,
                 "fits_on": cls.fits_on, "extendable": cls.extendable, "parameters": _jsonable(cls.defaults)}
+
+    @classmethod
+    def warm_up(cls):
+        """Do once per process, ahead of time, what would otherwise slow the first fit or extension
+        (a live run's first new epoch); nothing for most methods."""
 
     # -- validation helpers ---------------------------------------------------------------
     def validate_params(self):

@@ -41,6 +41,16 @@ def graph_layout(nodes, E, rows, cols, weights, *, a, b, n_epochs, refine=(), re
     return Y
 
 
+def warm_up():
+    """Compile umap-learn's layout optimisation (numba, several seconds in every new process) on a tiny
+    graph, so that a layout needed later, such as a followed run's next epoch, does not wait for it."""
+    n = 32
+    ring = np.arange(n)
+    nodes = np.random.default_rng(0).standard_normal((n, 4)).astype(np.float32)
+    graph = _graph(np.r_[ring, (ring + 1) % n], np.r_[(ring + 1) % n, ring], np.ones(2 * n, np.float32), n)
+    _embed(nodes, graph, nodes[:, :2].copy(), 1.58, 0.9, 1.0, 2, 5, np.random.RandomState(0))
+
+
 def _graph(rows, cols, weights, n):
     return sp.coo_matrix((weights, (rows, cols)), shape=(n, n)).tocsr()
 

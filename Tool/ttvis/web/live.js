@@ -65,8 +65,8 @@ export function createLive({ store, session, goTo, onMethod }) {
     store.set({ follow: on });
     if (!s.run) return;
     if (on) goTo(session.methodEpochs(s.method).at(-1));
-    // PCA is the server's fallback while TimeVis is not built: following TimeVis keeps PCA up to date too
-    await api.follow(s.run, on, s.method && s.method !== 'pca' ? s.method : 'timevis');
+    // the server picks the method when none is shown, and follows its own stand-in's original
+    await api.follow(s.run, on, s.method || undefined);
   }
 
   return { watch, follow, stop: () => { token++; } };

@@ -7,7 +7,8 @@ import { hexToRgb } from './colors.js';
 
 export const MAX_CACHED = 120;        // cached items (per-epoch arrays, samples, trajectories)
 export const PREFETCH_AHEAD = 2;      // epochs fetched ahead of the shown one (and one behind)
-/** Methods to open first, best first; others follow alphabetically. */
+/** Methods to open first, best first (the engine's `preference` ranks, kept equal by a test: the page
+ *  lands before the engine, which loads torch, would answer /api/methods); others follow alphabetically. */
 export const PREFERRED_METHODS = ['timevis', 'dvi', 'umap', 'aligned-umap', 'tsne', 'pca'];
 
 const rank = (m) => { const k = PREFERRED_METHODS.indexOf(m); return k < 0 ? PREFERRED_METHODS.length : k; };
