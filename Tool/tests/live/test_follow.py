@@ -112,6 +112,10 @@ def test_demo_live_serves_the_run_while_it_trains(tmp_path):
         url = page.split("?", 1)[0]
         assert page.endswith("?run=digits&follow=1")
         assert requests.get(page, timeout=30).status_code == 200
+        deadline = time.monotonic() + 300  # the run appears once the demo recorded its first epoch
+        while "digits" not in [r["name"] for r in requests.get(f"{url}api/runs", timeout=30).json()["runs"]]:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.poll() else ""
+            time.sleep(0.2)
         state = wait_for(url, "digits", None, lambda st: st["epochs"] == [1, 2, 3]
                          and st["methods"].get("pca") == [1, 2, 3], polls=60)
         assert state["follow"]["method"] == "timevis"

@@ -51,24 +51,27 @@ def run(args):
         server = BackgroundServer(Path(out).parent, args.port)
         server.follow(Path(out).name)
         print(f"ttvis: watch it learn at {server.url}?run={quote(Path(out).name)}&follow=1", flush=True)
-    out = make_demo_run(out, data=args.data, epochs=args.epochs, seed=args.seed, label_noise=args.label_noise,
-                        backdoor=args.backdoor, backdoor_target=args.backdoor_target, force=args.force,
-                        pace=LIVE_PACE if args.live else 0.0)
-    if not args.no_check:
-        from ttvis.run.check import check_run
+    try:
+        out = make_demo_run(out, data=args.data, epochs=args.epochs, seed=args.seed, label_noise=args.label_noise,
+                            backdoor=args.backdoor, backdoor_target=args.backdoor_target, force=args.force,
+                            pace=LIVE_PACE if args.live else 0.0)
+        if not args.no_check:
+            from ttvis.run.check import check_run
 
-        problems = check_run(out)
-        if problems:
-            for p in problems:
-                print(p)
-            return 1
-    print(f"run ready: {out}")
-    if server is not None:
-        print(f"ttvis: still serving at {server.url} (Ctrl+C stops)", flush=True)
-        try:
+            problems = check_run(out)
+            if problems:
+                for p in problems:
+                    print(p)
+                return 1
+        print(f"run ready: {out}", flush=True)
+        if server is not None:
+            print(f"ttvis: still serving at {server.url} (Ctrl+C stops)", flush=True)
             server.thread.join()
-        except KeyboardInterrupt:
-            print("ttvis: stopped")
-        finally:
-            server.stop()
+    except KeyboardInterrupt:
+        if server is None:
+            raise
+        print("ttvis: stopped (running the same command again resumes the training)")
+    finally:
+        if server is not None:
+            server.stop()  # also when training is interrupted: its threads would keep the process alive
     return 0

@@ -98,11 +98,11 @@ class Watcher(Background):
             self._asked[name] = time.monotonic()
             state = self._states.get(name)
         if state is None:
-            state = self._read(name, None, None)
+            self._refresh(name)  # a first look tells the listeners (the follower) too, as any change does
+            with self._cond:
+                state = self._states.get(name)
             if state is None:
                 raise RunError(self.root / name / layout.RUN_JSON, "unreadable")
-            with self._cond:
-                state = self._states.setdefault(name, state)
         self._ensure_thread()
         return state
 
