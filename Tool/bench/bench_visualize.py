@@ -1,6 +1,12 @@
-"""Benchmark of the visualization engine: every method on (a) the digits demo run and (b) a 10k MNIST
-demo run (skipped when ../shared/data/mnist10k.npz is absent), side by side with umap-learn fitted per
-epoch in the same process. Prints a table per run and writes JSON to Tool/bench/results/.
+"""Benchmark of the visualization engine: every method on (a) the digits demo run, (b) a 10k MNIST
+demo run and (c) a classic-layout MNIST run (an MLP, 8 epochs, 7800 train / 2200 test, written by this
+bench in the original tool's layout and imported with `ttvis import-classic`; (b) and (c) are skipped
+when ../shared/data/mnist10k.npz is absent), side by side with umap-learn fitted per epoch in the same
+process. Prints a table per run and writes JSON to Tool/bench/results/.
+
+On the classic run the table also shows the original tool's own TimeVis and DVI (medians of 5 and 2
+runs of its PyTorch code on CPU, evaluated with this project's metric code, 2026-11): reference rows, as
+that code is not part of this project and is not re-run here.
 
     python Tool/bench/bench_visualize.py            # full: all methods, digits 20 epochs + MNIST 10 epochs
     python Tool/bench/bench_visualize.py --quick    # digits 6 epochs, timevis/dvi/pca/umap only, no MNIST
@@ -17,6 +23,7 @@ samples TimeVis fits on (the training split of each epoch).
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -39,6 +46,78 @@ VARIANTS = {  # TimeVis settings beside its defaults
 }
 
 
+ORIGINAL = {  # the original tool on the classic MNIST run (see the docstring): reference rows
+    "original timevis": {"build_seconds": 259.0, "nn15_train": 2.46, "nn15_test": 4.28, "ppr_train": 0.816,
+                         "ppr_test": 0.810, "trust_train": 0.950, "temporal_train": 0.825, "top5_train": 0.935},
+    "original dvi": {"build_seconds": 532.0, "nn15_train": 1.73, "nn15_test": 3.16, "ppr_train": 0.665,
+                     "ppr_test": 0.669, "trust_train": 0.900, "temporal_train": 0.603, "top5_train": 0.844},
+}
+CLASSIC_EPOCHS, CLASSIC_TRAIN = 8, 7800
+CLASSIC_MODEL = """from torch import nn
+
+
+class MLP(nn.Module):
+    \"\"\"28x28 digits -> 128-d representation -> 10 classes.\"\"\"
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU())
+        self.fc = nn.Linear(128, 10)
+
+    def feature(self, x):
+        return self.body(x)
+
+    def prediction(self, f):
+        return self.fc(f)
+
+    def forward(self, x):
+        return self.prediction(self.feature(x))
+"""
+
+
+def make_classic_mnist(root, seed=0):
+    """Write (once) the classic-layout MNIST run and import it; returns the imported run's path."""
+    import torch
+
+    from ttvis.run.classic import import_classic
+
+    src, dst = root / "classic_mnist_src", root / "classic_mnist"
+    if not (src / "config.json").is_file():
+        d = np.load(MNIST)
+        order = np.random.default_rng(seed).permutation(len(d["labels"]))  # the file is sorted by class
+        x = torch.from_numpy(d["images"][order]).float().div(255).sub(0.1307).div(0.3081).unsqueeze(1)
+        y = torch.from_numpy(d["labels"][order].astype(np.int64))
+        tmp = root / "classic_mnist_src.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        (tmp / "Model").mkdir(parents=True)
+        (tmp / "Model" / "model.py").write_text(CLASSIC_MODEL)
+        for folder, prefix, part in (("Training_data", "training", slice(0, CLASSIC_TRAIN)),
+                                     ("Testing_data", "testing", slice(CLASSIC_TRAIN, len(y)))):
+            (tmp / folder).mkdir()
+            torch.save(x[part].clone(), tmp / folder / f"{prefix}_dataset_data.pth")
+            torch.save(y[part].clone(), tmp / folder / f"{prefix}_dataset_label.pth")
+        ns = {}
+        exec(CLASSIC_MODEL, ns)
+        torch.manual_seed(seed)
+        model = ns["MLP"]()
+        opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        g = torch.Generator().manual_seed(seed)
+        for epoch in range(1, CLASSIC_EPOCHS + 1):
+            for idx in torch.randperm(CLASSIC_TRAIN, generator=g).split(128):
+                opt.zero_grad()
+                torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+                opt.step()
+            (tmp / "Model" / f"Epoch_{epoch}").mkdir()
+            torch.save(model.state_dict(), tmp / "Model" / f"Epoch_{epoch}" / "subject_model.pth")
+        config = {"DVI": {"SETTING": "normal", "CLASSES": [str(c) for c in range(10)], "GPU": "0",
+                          "DATASET": "mnist", "EPOCH_START": 1, "EPOCH_END": CLASSIC_EPOCHS, "EPOCH_PERIOD": 1,
+                          "TRAINING": {"NET": "MLP", "num_class": 10, "train_num": CLASSIC_TRAIN,
+                                       "test_num": len(y) - CLASSIC_TRAIN}}}
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        tmp.rename(src)
+    return import_classic(src, dst, progress=True)
+
+
 def make_runs(args):
     from ttvis.demo.train import make_demo_run
 
@@ -53,6 +132,8 @@ def make_runs(args):
     else:
         runs["mnist10k"] = make_demo_run(RESULTS / "runs" / f"mnist10k_{args.mnist_epochs}", data=MNIST,
                                          epochs=args.mnist_epochs, seed=0, progress=True)
+    if not args.no_classic and not args.quick and MNIST.is_file():
+        runs["classic-mnist"] = make_classic_mnist(RESULTS / "runs")
     return runs
 
 
@@ -165,7 +246,8 @@ def print_table(res):
     rows = [["method"] + [c[0] for c in COLS]]
     base = {**base, "build_seconds": base["seconds"], "build_vs_umap": 1.0, "nn15_vs_umap": 1.0}
     rows.append(["umap-learn/epoch"] + [f.format(base[k]) if k in base else "-" for _, k, f in COLS])
-    for m, r in res["methods"].items():
+    reference = ORIGINAL if res["run"] == "classic-mnist" else {}
+    for m, r in {**res["methods"], **reference}.items():
         rows.append([m] + ["-" if r.get(k) is None else f.format(r[k]) for _, k, f in COLS])
     w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     print(f"\n{res['run']} (NN@15, PPR, trust: last epoch; temporal, top-5: mean over epochs; train split)")
@@ -184,6 +266,7 @@ def main(argv=None):
     p.add_argument("--mnist-epochs", type=int, default=10)
     p.add_argument("--no-mnist", action="store_true")
     p.add_argument("--no-digits", action="store_true")
+    p.add_argument("--no-classic", action="store_true", help="skip the classic-layout MNIST run")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args(argv)
     if args.digits_epochs is None:

@@ -151,3 +151,14 @@ def test_timevis_quality_floors(timevis_store, digits_run):
     assert params["has_territory"] and params["boundary_space"] == "representation"
     last = timevis_store.epochs()[-1]
     assert (timevis_store.epoch_dir(last) / "territory.png").is_file()
+
+
+def test_a_saved_projector_loads_in_a_fresh_process(timevis_store):
+    """Loading a built method needs no earlier import of the build code (the registry fills itself):
+    `ttvis evaluate` and the server load projectors in processes that never built one."""
+    code = ("import sys; from ttvis.visualize.outputs import load_projector; "
+            "p = load_projector(sys.argv[1], 'timevis'); print(type(p).__name__, len(p.epochs_))")
+    out = subprocess.run([sys.executable, "-c", code, str(timevis_store.run_path)], capture_output=True,
+                         text=True, cwd=TOOL, env={**os.environ, "PYTHONPATH": str(TOOL)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["TimeVis", str(len(timevis_store.epochs()))]

@@ -31,6 +31,18 @@ def test_nn_preservation_matches_brute_force(data):
         assert got[str(k)]["fraction"] == pytest.approx(want / k)
 
 
+@pytest.mark.parametrize("dims", [2, 8])  # a KD-tree in 2D, matrix products above
+def test_knn_puts_each_point_first_among_its_duplicates(dims):
+    from ttvis.visualize.graph import knn
+
+    rng = np.random.default_rng(1)
+    X = np.repeat(rng.normal(size=(40, dims)).astype(np.float32), 3, axis=0)  # every point three times
+    idx, dist = knn(X, 5)
+    assert (idx[:, 0] == np.arange(len(X))).all()
+    assert np.allclose(dist[:, :3], 0, atol=1e-2)  # float32 rounding
+    assert all(set(idx[i, :3]) == {i - i % 3, i - i % 3 + 1, i - i % 3 + 2} for i in range(len(X)))
+
+
 def test_boundary_preservation_matches_brute_force(data):
     X, Y = data
     rng = np.random.default_rng(1)

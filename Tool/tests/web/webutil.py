@@ -63,21 +63,38 @@ def write_visualization(run_path, method=METHOD, mirror=False):
     return positions
 
 
+SERVER_THREADS = 8  # as `ttvis serve` (ttvis.commands.serve.make_server)
+
+
 def serve(root, **config):
     """Start the real ttvis server (waitress) over `root` on a free loopback port: (url, stop).
-    `config` adds app settings (e.g. MILVUS_URI)."""
+    `config` adds app settings (e.g. MILVUS_URI).
+
+    Threads and long-poll waiters are set as `ttvis serve` sets them: at most half the threads may wait in
+    a /live long poll. Every page opens such a poll (25 s) and a page that navigates away leaves it waiting
+    on the server, so with as many waiters as threads a few tests in a row used to take every thread and
+    the next page load stalled until the oldest poll timed out (about 20 s a test)."""
     from waitress import create_server
 
     from ttvis.server import create_app
 
-    app = create_app({"DATA_ROOT": str(root), "TESTING": True, **config})
-    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
+    app = create_app({"DATA_ROOT": str(root), "TESTING": True, "LIVE_MAX_WAITERS": SERVER_THREADS // 2, **config})
+    srv = create_server(app, host="127.0.0.1", port=0, threads=SERVER_THREADS)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
 
     def stop():
-        srv.close()
-        thread.join(timeout=5)
+        # Close every channel (the listening socket, the trigger and the browser's keep-alive connections)
+        # from inside the server's own loop, which then ends as nothing is left to watch. srv.close() alone
+        # left the keep-alive connections open: the loop went on and join() waited out its timeout.
+        def close_all():
+            for channel in list(srv._map.values()):
+                channel.close()
+
+        srv.trigger.pull_trigger(close_all)
+        thread.join(timeout=10)
+        # Let the worker threads end; one still in a long poll ends when its wait does (no need to wait here).
+        srv.task_dispatcher.set_thread_count(0)
 
     return f"http://127.0.0.1:{srv.effective_port}", stop
 

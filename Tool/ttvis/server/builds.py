@@ -109,7 +109,7 @@ def _engine():
 @bp.get("/methods")
 def methods():
     """The methods the engine builds, cheapest first, with what the page needs to know of each."""
-    from ttvis.visualize.projector import PROJECTORS
+    from ttvis.visualize.registry import PROJECTORS
 
     return jsonify({"methods": [PROJECTORS[m].describe() for m in _engine()[1]]})
 

@@ -98,7 +98,7 @@ class Follower(Background):
         """While nothing is new: get `method` ready to extend (Projector.warm_up, once per method and
         process), so that the first epoch to arrive does not wait for it."""
         if method not in self._warm:
-            from ttvis.visualize.projector import PROJECTORS
+            from ttvis.visualize.registry import PROJECTORS
 
             PROJECTORS[method].warm_up()
             self._warm.add(method)

@@ -11,13 +11,14 @@ from flask import Blueprint, current_app, jsonify, request
 
 from ttvis.errors import first_line
 from ttvis.run import layout
-from ttvis.server.cache import get_cache
+from ttvis.server.cache import LRU, get_cache
 from ttvis.server.responses import abort_json, epoch_arg, get_run, int_arg, sample_arg
 
 bp = Blueprint("search", __name__, url_prefix="/api/runs/<run>")
 
 MAX_K = 1000
 MAX_SUSPICIOUS = 10000
+ANALYSES_KEPT = 4  # suspicious-sample analyses kept (seconds to make each; the payload LRU would evict them)
 
 
 class SearchService:
@@ -46,6 +47,7 @@ class SearchService:
 
 def init_app(app):
     app.extensions["ttvis_search"] = SearchService(app.config["MILVUS_URI"])
+    app.extensions["ttvis_suspicious"] = LRU(ANALYSES_KEPT)
 
 
 def _service():
@@ -107,5 +109,6 @@ def suspicious(run):
     k = int_arg("k", default=50, lo=1, hi=MAX_SUSPICIOUS)  # at most the number of training samples come back
     store = get_cache()
     sig = store.signature(run, layout.RUN_JSON)
-    analysis = store.cache.get_or_make(("suspicious", run, sig), lambda: analyse(r))
+    analyses = current_app.extensions["ttvis_suspicious"]  # not the store's LRU: cheap payloads would push it out
+    analysis = analyses.get_or_make((run, sig), lambda: analyse(r))
     return jsonify(ranking(analysis, marks, top=k))  # marks re-order it on every request

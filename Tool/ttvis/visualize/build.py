@@ -15,14 +15,14 @@ from ttvis import atomic
 from ttvis.errors import RunError
 from ttvis.run import layout
 from ttvis.run.check import open_run, validate_run
-from ttvis.visualize import baselines, dvi, timevis  # noqa: F401 (register the projectors)
 from ttvis.visualize import boundary as boundary_mod
 from ttvis.visualize import sampling, territory
 from ttvis.visualize.evaluate import evaluate_store
 from ttvis.visualize.outputs import VisOutputs, load_projector, stored_boundary
-from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, methods, resolve_device
+from ttvis.visualize.projector import PROJECTORS, Projector, cpu_threads, resolve_device
+from ttvis.visualize.registry import methods
 
-METHODS = tuple(methods())  # the registry's methods (the imports above register them), cheapest first
+METHODS = tuple(methods())  # the registry's methods, cheapest first
 MAX_TERRITORY_CELLS = 1 << 32          # grid * grid * classes: the class scores a territory computes
 TERRITORY_BATCH_CELLS = 1 << 24        # pixels * classes scored at once (64 MiB of float32)
 ANCHOR_EPOCHS, ANCHOR_SAMPLES = 4, 1000  # what holds earlier epochs in place while new ones are trained

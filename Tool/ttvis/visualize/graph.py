@@ -17,7 +17,7 @@ def knn(X, k, *, seed=0, exclude_self=False):
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = X.shape[0]
     kk = min(k + (1 if exclude_self else 0), n)
-    if n * n * X.shape[1] <= EXACT_KNN_LIMIT:
+    if X.shape[1] <= 3 or n * n * X.shape[1] <= EXACT_KNN_LIMIT:
         idx, dist = _exact_knn(X, X, kk, same=True)
     else:
         from pynndescent import NNDescent
@@ -38,19 +38,34 @@ def cross_knn(Q, X, k):
 
 
 def _exact_knn(Q, X, k, same, block=2048):
+    """Exact kNN: a KD-tree in two or three dimensions (the maps), blocked matrix products above."""
+    if X.shape[1] <= 3:
+        return _tree_knn(Q, X, k, same)
     q, x = torch.from_numpy(Q), torch.from_numpy(X)
     x2 = x.pow(2).sum(1)
     idx = np.empty((len(Q), k), dtype=np.int64)
     dist = np.empty((len(Q), k), dtype=np.float32)
     for s in range(0, len(Q), block):
         qb = q[s:s + block]
-        d2 = (qb.pow(2).sum(1, keepdim=True) - 2 * qb @ x.T + x2).clamp_min_(0)
+        d2 = torch.addmm(x2, qb, x.T, alpha=-2)  # |x|^2 - 2 q.x: |q|^2 is the same along a row
         if same:  # make a point its own nearest neighbour despite rounding
             rows = torch.arange(len(qb))
-            d2[rows, rows + s] = -1.0
+            d2[rows, rows + s] = -torch.inf
         v, i = torch.topk(d2, k, dim=1, largest=False, sorted=True)
         idx[s:s + len(qb)] = i.numpy()
-        dist[s:s + len(qb)] = v.clamp_min(0).sqrt().numpy()
+        dist[s:s + len(qb)] = (v + qb.pow(2).sum(1, keepdim=True)).clamp_min(0).sqrt().numpy()
+    return idx, dist
+
+
+def _tree_knn(Q, X, k, same):
+    from scipy.spatial import cKDTree
+
+    dist, idx = cKDTree(X).query(Q, k=k, workers=-1)
+    idx, dist = np.asarray(idx, np.int64).reshape(len(Q), k), np.asarray(dist, np.float32).reshape(len(Q), k)
+    if same:  # a point first among its equals, as above
+        rest, rest_dist = _drop_self(idx, dist, k - 1)
+        idx = np.concatenate([np.arange(len(Q))[:, None], rest], 1)
+        dist = np.concatenate([np.zeros((len(Q), 1), np.float32), rest_dist], 1)
     return idx, dist
 
 

@@ -140,10 +140,10 @@ def stored_boundary(store):
 
 def load_projector(run_path, method):
     """The fitted projector of a built visualization."""
-    from ttvis.visualize.projector import Projector
+    from ttvis.visualize import registry
 
     store = VisOutputs(run_path, method)
     saved = store.model_dir / "projector"
     if not (saved / "params.json").is_file():
         raise RunError(store.dir, f"{method} has not been built; run `ttvis train RUN --method {method}`")
-    return Projector.load(saved)
+    return registry.load(saved)

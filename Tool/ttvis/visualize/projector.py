@@ -13,7 +13,8 @@ Parameters are the class's `defaults` rather than explicit `__init__` keywords (
 "unknown parameter" message, and `ttvis train --param NAME=VALUE` passes user keywords straight through.
 
 The class attributes below tell a build what a projector needs and gives, so that no caller branches on
-method names; PROJECTORS (filled by @register) is the one list of methods.
+method names; PROJECTORS (filled by @register when visualize/registry.py
+imports the method modules) is the one list of methods.
 """
 
 import json
@@ -36,11 +37,6 @@ def resolve_device(device):
     if device in (None, "auto"):
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
-
-
-def methods():
-    """The registered methods, cheapest to build first."""
-    return sorted(PROJECTORS, key=lambda name: (PROJECTORS[name].cost, name))
 
 
 class Projector:

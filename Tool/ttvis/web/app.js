@@ -440,6 +440,8 @@ function wireControls() {
     clear: () => { store.set({ sel: -1 }); galleries.clear(); $('help').hidden = true; }, resetView: () => view.reset(), help: toggleHelp,
   });
   new ResizeObserver(() => { for (const s of scenes) s.fit(); if (info()) syncTimebar(store.get()); requestFrame(); }).observe($('stage'));
+  // the strip is drawn at its width: draw it again when the time bar alone changes (e.g. the live badge shows)
+  new ResizeObserver(() => { if (info()) syncTimebar(store.get()); }).observe($('timeline').parentElement);
   $('panel-hint').textContent = PANEL_HINT;
   if (innerHeight < SHORT_SCREEN_PX) $('metrics-section').open = false;   // the left panel fits without scrolling
 }
