@@ -13,8 +13,8 @@ Parameters are the class's `defaults` rather than explicit `__init__` keywords (
 "unknown parameter" message, and `ttvis train --param NAME=VALUE` passes user keywords straight through.
 
 The class attributes below tell a build what a projector needs and gives, so that no caller branches on
-method names; PROJECTORS (filled by @register when visualize/registry.py
-imports the method modules) is the one list of methods.
+method names; PROJECTORS (filled by @register as visualize/registry.py imports the method modules) is
+the one list of methods.
 """
 
 import json
