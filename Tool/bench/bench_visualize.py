@@ -14,7 +14,8 @@ that code is not part of this project and is not re-run here.
 
 A method "timevis:NAME" is TimeVis with the settings VARIANTS[NAME]: the ablations behind its defaults
 ("before" is the default until the target layout: the UMAP loss shapes the map and the decoder's terms
-bend it too).
+bend it too; "encoder-shown" is the default until training samples were shown at their layout positions:
+the encoder places every sample).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
@@ -37,12 +38,16 @@ RESULTS = BENCH / "results"
 MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
 ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
 BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40}
+ENCODER_SHOWN = {"show_layout": False, "refine_alpha": 0.03, "decode_at": "encoder"}  # the default before showing
 VARIANTS = {  # TimeVis settings beside its defaults
     "before": BEFORE,
+    "encoder-shown": ENCODER_SHOWN,
     "no-layout-detached": {**BEFORE, "detach_decoder": True},  # the prediction term's cost, without a layout
     "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
     "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
-    "refine-0.01": {"refine_alpha": 0.01},                     # layout: epochs refined more gently
+    "refine-0.03": {"refine_alpha": 0.03},                     # layout: epochs refined more strongly
+    "not-shown": {"show_layout": False},                       # the encoder places every sample
+    "decode-both": {"decode_at": "both"},                      # the decoder learns from the layout's positions too
 }
 
 

@@ -153,6 +153,45 @@ def test_timevis_quality_floors(timevis_store, digits_run):
     assert (timevis_store.epoch_dir(last) / "territory.png").is_file()
 
 
+def test_trained_samples_are_shown_where_the_layout_placed_them(timevis_store):
+    """With a target layout, the training samples it placed are shown there and the encoder places the
+    others (test samples); the saved projector keeps the placed positions, and the encoder follows them."""
+    from ttvis.run.reader import Run
+    from ttvis.visualize.outputs import load_projector
+
+    run, projector = Run(timevis_store.run_path), load_projector(timevis_store.run_path, "timevis")
+    for e in timevis_store.epochs():
+        ids, where = projector.placed(e)
+        np.testing.assert_array_equal(np.sort(ids), run.train_idx)
+        Y = np.asarray(timevis_store.read_positions(e))
+        np.testing.assert_array_equal(Y[ids], where)
+        X = np.asarray(run.representations(e), np.float32)
+        np.testing.assert_allclose(Y[run.test_idx], projector.transform(X[run.test_idx], epoch=e), atol=1e-5)
+        encoded = projector.transform(X[ids], epoch=e)
+        spread = np.linalg.norm(where - where.mean(0), axis=1).mean()
+        assert np.median(np.linalg.norm(encoded - where, axis=1)) < 0.1 * spread
+
+
+@pytest.mark.parametrize("why", ["show_layout is off", "the decoder disagrees with the layout"])
+def test_the_encoder_places_every_sample_when_the_layout_is_not_shown(why, digits_run, tmp_path, monkeypatch):
+    from ttvis.run.reader import Run
+    from ttvis.visualize import timevis
+    from ttvis.visualize.outputs import load_projector
+
+    params = {"show_layout": False} if why == "show_layout is off" else {}
+    if why == "the decoder disagrees with the layout":
+        monkeypatch.setattr(timevis, "SHOWN_PPR_LOSS", -1.0)  # the layout would have to decode better than all
+    dst = tmp_path / "digits"
+    shutil.copytree(digits_run, dst)
+    store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, **params)
+    run, projector = Run(dst), load_projector(dst, "timevis")
+    assert projector.placed(6) is None
+    check = projector.graph_size_["layout_check"]
+    assert (check is None) == (why == "show_layout is off")
+    X = np.asarray(run.representations(6), np.float32)
+    np.testing.assert_allclose(store.read_positions(6), projector.transform(X, epoch=6), atol=1e-5)
+
+
 def test_a_saved_projector_loads_in_a_fresh_process(timevis_store):
     """Loading a built method needs no earlier import of the build code (the registry fills itself):
     `ttvis evaluate` and the server load projectors in processes that never built one."""

@@ -179,3 +179,32 @@ def test_keyframes_are_joined_for_samples_the_epochs_between_lack():
     pairs = {(int(i), int(j), int(r)) for i, j, r in zip(a[temporal, 0], b[temporal, 0], a[temporal, 1])}
     assert {(0, 1, r) for r in range(20)} <= pairs and {(1, 2, r) for r in range(20)} <= pairs
     assert {(0, 2, r) for r in range(20, 60)} <= pairs and not any((0, 2, r) in pairs for r in range(20))
+
+
+def test_an_extended_layout_build_shows_new_samples_where_its_layout_placed_them(digits_run, tmp_path):
+    """An incremental build of a build with a target layout lays the new epochs out too and shows their
+    training samples there, leaving the earlier epochs as they were."""
+    from ttvis.visualize.outputs import load_projector
+
+    path = tmp_path / "digits"
+    shutil.copytree(digits_run, path)
+    meta = json.loads((path / "run.json").read_text())
+    everything = meta["epochs"]
+    meta["epochs"] = everything[:3]
+    (path / "run.json").write_text(json.dumps(meta))
+    quick = {"grid": 16, "evaluate": False, "max_passes": 2, "layout_epochs": 20}
+    store = build_visualization(path, "timevis", **quick)
+    before = {e: np.array(store.read_positions(e)) for e in store.epochs()}
+    meta["epochs"] = everything
+    (path / "run.json").write_text(json.dumps(meta))
+    store = build_visualization(path, "timevis", **quick)
+    assert "extensions" in store.read_params()
+    projector, run = load_projector(path, "timevis"), Run(path)
+    for e in everything:
+        ids, where = projector.placed(e)
+        np.testing.assert_array_equal(np.sort(ids), run.train_idx)
+        Y = store.read_positions(e)
+        if e in before:
+            np.testing.assert_array_equal(Y, before[e])
+        else:
+            np.testing.assert_array_equal(Y[ids], where)

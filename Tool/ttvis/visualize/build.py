@@ -204,10 +204,14 @@ def _sampled(run, plan):
             "landmarks_per_other_epoch": min(light) if light else None, "training_samples": int(len(run.train_idx))}
 
 
+def _landmark_ids(run, e, plan):
+    """Sample ids of epoch e's training samples that the projector trains on (its landmarks)."""
+    return run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
+
+
 def _train_rows(run, e, plan):
     """Training samples (landmarks) of epoch e, float32, from the memory-mapped file."""
-    idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
-    x = sampling.rows(run.representations(e), idx)
+    x = sampling.rows(run.representations(e), _landmark_ids(run, e, plan))
     if not np.isfinite(x).all():
         raise RunError(run.epoch_dir(e) / "representations.npy", "representations contain NaN or inf")
     return x
@@ -222,7 +226,7 @@ def _boundary(run, projector, epochs, plan, store, fraction, seed, report):
         path = store.boundary_file(e)
         if path.is_file():
             continue
-        idx = run.train_idx if plan is None else run.train_idx[plan["landmarks"][e]]
+        idx = _landmark_ids(run, e, plan)
         n = max(1, int(round(fraction * len(idx))))
         report(0.05 * i / len(epochs), f"boundary samples, epoch {e}")
         B, space = boundary_mod.boundary_samples(run, e, idx, n, seed=seed * 100003 + e)
@@ -247,7 +251,8 @@ def _fit(run, epochs, projector, plan, boundary, store, report):
     if projector.uses_classifier:
         fit.update(heads=inputs(epochs, run.head), boundary=boundary)
     if projector.samples_keyframes:
-        fit.update(stats=plan["stats"], keyframes=plan["keyframes"], pass_nodes=plan["pass_nodes"])
+        fit.update(stats=plan["stats"], keyframes=plan["keyframes"], pass_nodes=plan["pass_nodes"],
+                   ids={e: _landmark_ids(run, e, plan) for e in epochs})
     projector.fit(inputs(epochs, rows), **fit)
     projector.save(saved)
     shutil.rmtree(work, ignore_errors=True)
@@ -265,6 +270,9 @@ def _positions(run, epochs, projector, store, report):
             store.write_positions(e, Y)
         else:
             Y = encode_all(projector, run.representations(e), e)
+            placed = projector.placed(e)
+            if placed is not None:  # samples the fit laid out itself are shown where it laid them
+                Y[placed[0]] = placed[1]
             store.write_positions(e, Y)
         boxes.append(np.stack([Y.min(0), Y.max(0)]))
     report(0.82, "positions written")
@@ -368,25 +376,31 @@ def _fit_more(run, store, projector, settings, new, k, report):
                             report)
     old_keys = [e for e in projector.keyframes_ if e <= bridge]
     held = [old_keys[i] for i in np.unique(np.round(np.linspace(0, len(old_keys) - 1, ANCHOR_EPOCHS)).astype(int))]
-    anchors = _samples_of(run, store, held, sampling.seeded_subset(run.train_idx, ANCHOR_SAMPLES, seed + 7))
-    check = _samples_of(run, store, held, sampling.seeded_subset(run.train_idx, ANCHOR_SAMPLES, seed + 11))
+    anchors, check = (_held(projector, run, held, sampling.seeded_subset(run.train_idx, ANCHOR_SAMPLES, seed + k))
+                      for k in (7, 11))
     projector.add_epochs(plan["stats"])
     X = {e: _train_rows(run, e, plan) for e in trained}
     work = store.model_dir / "extend"
     projector.fit_more(X, heads={e: run.head(e) for e in trained}, keyframes=plan["keyframes"], boundary=boundary,
-                       anchors=anchors,
+                       anchors=anchors, ids={e: _landmark_ids(run, e, plan) for e in new},
                        checkpoint_dir=work, progress=lambda f, m: report(0.05 + 0.75 * f, m))
     extent = store.read_extent()
     diagonal = float(np.hypot(extent["x_max"] - extent["x_min"], extent["y_max"] - extent["y_min"]))
-    Z = np.concatenate([projector.transform(check[0][check[1] == e], epoch=e) for e in held])
-    drift = float(np.linalg.norm(Z - check[2], axis=1).mean() / diagonal)
+    drift = float(np.linalg.norm(_model_positions(projector, *check[:2]) - check[2], axis=1).mean() / diagonal)
     projector.save(store.model_dir / "projector")
     shutil.rmtree(work, ignore_errors=True)
     return round(drift, 5), plan["keyframes"]
 
 
-def _samples_of(run, store, epochs, idx):
-    """(representations, epochs, stored positions) of samples idx in each of `epochs`, stacked."""
+def _held(projector, run, epochs, idx):
+    """(representations, epochs, where the model places them) of samples idx in each of `epochs`: what an
+    extension holds still and measures its drift on. The model's positions, not the stored ones: a layout
+    build shows its training samples where the layout put them, near but not at the model's."""
     X = np.concatenate([sampling.rows(run.representations(e), idx) for e in epochs])
-    Y = np.concatenate([sampling.rows(store.read_positions(e), idx) for e in epochs])
-    return X, np.repeat(np.asarray(epochs), len(idx)), Y
+    E = np.repeat(np.asarray(epochs), len(idx))
+    return X, E, _model_positions(projector, X, E)
+
+
+def _model_positions(projector, X, E):
+    """projector.transform of rows X, each at its epoch E (rows grouped by epoch)."""
+    return np.concatenate([projector.transform(X[E == e], epoch=e) for e in dict.fromkeys(E.tolist())])

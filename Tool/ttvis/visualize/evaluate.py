@@ -1,6 +1,8 @@
 """Quality metrics of a built visualization, per epoch and split, written into its VisOutputs, and the
 side-by-side comparison of every method built for a run."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import torch
 
@@ -36,10 +38,10 @@ def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
     samples = {"train": S.seeded_subset(run.train_idx, S.METRIC_SAMPLE, 0),
                "test": S.seeded_subset(run.test_idx, S.METRIC_SAMPLE, 1)}
     every = np.concatenate(list(samples.values()))
-    ref_high = {e: S.rows(run.representations(e), every).astype(np.float16) for e in refs}  # half the memory
-    ref_low = {e: S.rows(store.read_positions(e), every) for e in refs}
-    for t, e in enumerate(epochs):
-        R, Y = S.rows(run.representations(e), every), S.rows(store.read_positions(e), every)
+    ref_high, ref_low = {}, {}
+    for e, R, Y in _sample_rows(run, store, refs, every):
+        ref_high[e], ref_low[e] = R.astype(np.float16), Y  # half the memory
+    for e, R, Y in _sample_rows(run, store, epochs, every):
         decoded_pred = None
         if projector.has_inverse and run.has_head:
             with torch.no_grad():
@@ -74,6 +76,21 @@ def evaluate_store(run, store, *, projector=None, boundary=None, epochs=None):
     summary.update({f"sample_{split}": int(len(idx)) for split, idx in samples.items()})  # what was measured
     store.write_metrics({"epochs": per_epoch, "summary": summary})
     return {"epochs": per_epoch, "summary": summary}
+
+
+def _sample_rows(run, store, epochs, every):
+    """(epoch, representations, positions) of the sample rows `every`, epoch by epoch; the next epoch is
+    read in the background while this one is measured (on a large run reading is a third of the time)."""
+    def read(e):
+        return S.rows(run.representations(e), every), S.rows(store.read_positions(e), every)
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(read, epochs[0]) if epochs else None
+        for i, e in enumerate(epochs):
+            R, Y = pending.result()
+            if i + 1 < len(epochs):
+                pending = pool.submit(read, epochs[i + 1])
+            yield e, R, Y
 
 
 def summarise(per_epoch, epochs):

@@ -170,6 +170,11 @@ class Projector:
         """The fitted 2D positions of epoch `epoch` (fits_on == "all": every sample it was fitted on)."""
         raise NotImplementedError(f"{self.name} places samples with transform(), not a stored embedding")
 
+    def placed(self, epoch):
+        """(sample ids, positions (n, 2)) of the samples of `epoch` that the fit laid out itself and that
+        are shown where it laid them (TimeVis's target layout), or None: transform places every sample."""
+        return None
+
     def decode_tensor(self, Z, epoch):
         """inverse_transform for a torch tensor (territories paint on the device), without the checks."""
         raise NotImplementedError(f"{self.name} has no inverse mapping")

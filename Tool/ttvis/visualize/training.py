@@ -25,12 +25,14 @@ class EdgeTrainer:
     layout has it, and each edge's offset as in the layout (errors shared by neighbours cost nothing
     there, so local structure and motion across epochs are kept; on digits NN@15 7.1 -> 7.3 and
     temporal ranking 0.70 -> 0.75). detach_decoder: the decoder's terms train the decoder only.
+    decode_at ("encoder", "layout", "both"): with a layout, where the decoder's terms decode from: the
+    encoder's output, the node's layout position (where TimeVis shows it), or both (every other edge).
     """
 
     def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
                  max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
                  targets=None, heads=None, penalty=None, anchors=None, positions=None, layout_weight=1.0,
-                 detach_decoder=False, seed=0, device="cpu"):
+                 detach_decoder=False, decode_at="encoder", seed=0, device="cpu"):
         self.model = model.to(device)
         self.device = device
         self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -50,7 +52,7 @@ class EdgeTrainer:
         self.heads = {i: h.to(device).eval().requires_grad_(False) for i, h in heads.items()} if heads else None
         self.penalty = penalty
         self.positions = None if positions is None else torch.as_tensor(positions, dtype=torch.float32, device=device)
-        self.lw, self.detach_decoder = float(layout_weight), bool(detach_decoder)
+        self.lw, self.detach_decoder, self.decode_at = float(layout_weight), bool(detach_decoder), decode_at
         self.anchors = None
         if anchors is not None:
             ax, ae, ay, aw = anchors
@@ -142,12 +144,12 @@ class EdgeTrainer:
             P = self.positions
             loss = self.lw * (losses.anchor(zh, P[h]) + losses.anchor(zh - m.encode(self.X[t], et), P[h] - P[t]))
         if self.rw or self.pw:
-            xhat_n = m.decode_normalised(zh.detach() if self.detach_decoder else zh, eh)
-            if self.rw:
-                loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
-            if self.pw and self.targets is not None:
-                xhat = xhat_n * m.scale[eh, None] + m.mean[eh]
-                loss = loss + self.pw * losses.prediction_preservation(self._logits(xhat, eh), self.targets[h])
+            z = zh.detach() if self.detach_decoder else zh
+            if self.positions is not None and self.decode_at != "encoder":
+                shown = torch.ones(len(h), 1, dtype=torch.bool, device=self.device) if self.decode_at == "layout" \
+                    else (torch.arange(len(h), device=self.device) % 2 == 1)[:, None]  # "both": every other edge
+                z = torch.where(shown, self.positions[h], z)
+            loss = loss + self._decoder_terms(z, h, eh)
         if self.penalty is not None:
             loss = loss + self.penalty(m)
         if self.anchors is not None:
@@ -156,7 +158,19 @@ class EdgeTrainer:
             loss = loss + aw * losses.anchor(m.encode(ax[j], ae[j]) / span, ay[j])
         return loss
 
-    def _logits(self, x, e):
+    def _decoder_terms(self, z, h, eh):
+        """Reconstruction and prediction preservation of nodes h decoded from 2D points z."""
+        m, loss = self.model, 0.0
+        xhat_n = m.decode_normalised(z, eh)
+        if self.rw:
+            loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
+        if self.pw and self.targets is not None:
+            xhat = xhat_n * m.scale[eh, None] + m.mean[eh]
+            loss = loss + self.pw * losses.prediction_preservation(self.logits(xhat, eh), self.targets[h])
+        return loss
+
+    def logits(self, x, e):
+        """Logits of representations x by the heads of their epoch indices e."""
         if len(self.heads) == 1:
             return next(iter(self.heads.values()))(x)
         out = None
