@@ -46,7 +46,7 @@ VARIANTS = {  # TimeVis settings beside its defaults
     "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
     "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
     "refine-0.03": {"refine_alpha": 0.03},                     # layout: epochs refined more strongly
-    "not-shown": {"show_layout": False},                       # the encoder places every sample
+    "not-shown": {"show_layout": False, "refine_alpha": 0.01},  # the encoder places every sample
     "decode-both": {"decode_at": "both"},                      # the decoder learns from the layout's positions too
 }
 

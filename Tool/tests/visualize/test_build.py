@@ -172,22 +172,24 @@ def test_trained_samples_are_shown_where_the_layout_placed_them(timevis_store):
         assert np.median(np.linalg.norm(encoded - where, axis=1)) < 0.1 * spread
 
 
-@pytest.mark.parametrize("why", ["show_layout is off", "the decoder disagrees with the layout"])
+@pytest.mark.parametrize("why", ["show_layout is off", "the decoder disagrees with the layout",
+                                 "the layout holds part of the training split"])
 def test_the_encoder_places_every_sample_when_the_layout_is_not_shown(why, digits_run, tmp_path, monkeypatch):
     from ttvis.run.reader import Run
     from ttvis.visualize import timevis
     from ttvis.visualize.outputs import load_projector
 
-    params = {"show_layout": False} if why == "show_layout is off" else {}
+    params = {"show_layout is off": {"show_layout": False},
+              "the layout holds part of the training split": {"keyframes": 2, "landmarks": 400}}.get(why, {})
     if why == "the decoder disagrees with the layout":
         monkeypatch.setattr(timevis, "SHOWN_PPR_LOSS", -1.0)  # the layout would have to decode better than all
     dst = tmp_path / "digits"
     shutil.copytree(digits_run, dst)
     store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, **params)
     run, projector = Run(dst), load_projector(dst, "timevis")
-    assert projector.placed(6) is None
+    assert projector.layout_ and projector.placed(6) is None  # laid out, not shown
     check = projector.graph_size_["layout_check"]
-    assert (check is None) == (why == "show_layout is off")
+    assert (check is None) == (why != "the decoder disagrees with the layout")
     X = np.asarray(run.representations(6), np.float32)
     np.testing.assert_allclose(store.read_positions(6), projector.transform(X, epoch=6), atol=1e-5)
 

@@ -98,7 +98,10 @@ class BackgroundServer:
             for channel in list(self.server._map.values()):
                 channel.close()
 
-        self.server.trigger.pull_trigger(close_all)
+        try:
+            self.server.trigger.pull_trigger(close_all)
+        except OSError:  # the trigger is closed: the loop has ended already, nothing is left to close
+            pass
         self.thread.join(timeout=10)
         self.server.task_dispatcher.shutdown()
 

@@ -40,11 +40,7 @@ class Builds:
         self._last = {}  # (run name, method) -> Build
 
     def start(self, name, run, method, force, build_fn):
-        with self._lock:
-            if name in self._running:
-                return None
-            job = Build(method)
-            self._running[name] = self._last[(name, method)] = job
+        job = Build(method)
 
         def progress(fraction, message=""):
             if job.cancelled:  # the engine stops at its next progress report; finished stages stay on disk
@@ -67,7 +63,11 @@ class Builds:
                     self._running.pop(name, None)
 
         job.thread = threading.Thread(target=work, name=f"build-{name}-{method}", daemon=True)
-        job.thread.start()
+        with self._lock:  # registered and started at once: join() never meets a thread not yet started
+            if name in self._running:
+                return None
+            self._running[name] = self._last[(name, method)] = job
+            job.thread.start()
         return job
 
     def join(self, name):
