@@ -214,7 +214,8 @@ def _whole_splits(run, epochs, plan):
     only there does a projector show the samples where its own layout placed them. Landmarks shown at
     their layout positions among samples the encoder places scramble neighbourhoods (synthetic 60k x 20,
     5000 of 50,000 training samples shown: NN@15 5.00 against 5.13, PPR 0.967 against 0.972)."""
-    return {e: _landmark_ids(run, e, plan) for e in epochs if len(_landmark_ids(run, e, plan)) == len(run.train_idx)}
+    ids = {e: _landmark_ids(run, e, plan) for e in epochs}
+    return {e: i for e, i in ids.items() if len(i) == len(run.train_idx)}
 
 
 def _train_rows(run, e, plan):
