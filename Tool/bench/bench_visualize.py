@@ -15,7 +15,8 @@ that code is not part of this project and is not re-run here.
 A method "timevis:NAME" is TimeVis with the settings VARIANTS[NAME]: the ablations behind its defaults
 ("before" is the default until the target layout: the UMAP loss shapes the map and the decoder's terms
 bend it too; "encoder-shown" is the default until training samples were shown at their layout positions:
-the encoder places every sample).
+the encoder places every sample; "unsettled-200" is the default until samples were settled into their
+predicted class's territory, with 200 steps a pass; the "layout-100" ablations lay out in 100 epochs).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
@@ -37,17 +38,24 @@ sys.path.insert(0, str(TOOL))
 RESULTS = BENCH / "results"
 MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
 ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
-BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40}
-ENCODER_SHOWN = {"show_layout": False, "refine_alpha": 0.03, "decode_at": "encoder"}  # the default before showing
+BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40, "settle_steps": 0}
+UNSETTLED_200 = {"settle_steps": 0, "layout_epochs": 200, "min_steps_per_pass": 200}  # the default before settling
+ENCODER_SHOWN = {**UNSETTLED_200, "show_layout": False, "refine_alpha": 0.03}  # the default before showing
+LAYOUT_100 = {"layout_epochs": 100}
 VARIANTS = {  # TimeVis settings beside its defaults
     "before": BEFORE,
     "encoder-shown": ENCODER_SHOWN,
+    "unsettled-200": UNSETTLED_200,
+    "settled-200": {"min_steps_per_pass": 200},                # settled, 200 steps a pass
+    "layout-100": LAYOUT_100,                                  # a shorter layout: faster, keeps time better
+    "layout-100-unsettled": {**LAYOUT_100, "settle_steps": 0},  # samples shown where they were placed
+    "hold-0.01": {**LAYOUT_100, "settle_hold": 0.01},          # settling moves samples further
     "no-layout-detached": {**BEFORE, "detach_decoder": True},  # the prediction term's cost, without a layout
     "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
     "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
-    "refine-0.03": {"refine_alpha": 0.03},                     # layout: epochs refined more strongly
-    "not-shown": {"show_layout": False, "refine_alpha": 0.01},  # the encoder places every sample
-    "decode-both": {"decode_at": "both"},                      # the decoder learns from the layout's positions too
+    "refine-0.03": {**LAYOUT_100, "refine_alpha": 0.03},       # layout: epochs refined more strongly
+    "not-shown": {**LAYOUT_100, "show_layout": False, "refine_alpha": 0.01},  # the encoder places every sample
+    "decode-both": {**LAYOUT_100, "decode_at": "both"},        # the decoder learns from the layout's positions too
 }
 
 

@@ -101,9 +101,12 @@ def test_demo_live_serves_the_run_while_it_trains(tmp_path):
 
     tool = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(tool)}
+    # Ctrl+C stops it, also where the suite itself was started in the background (a shell starts such jobs
+    # with SIGINT ignored, and a child inherits that: Python then installs no handler)
     proc = subprocess.Popen([sys.executable, "-m", "ttvis", "demo", "--live", "--port", "0", "--epochs", "3",
                              "--out", str(tmp_path / "digits")], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         line = proc.stdout.readline()
         assert line.startswith("ttvis: watch it learn at http://127.0.0.1:"), (line, proc.stderr.read()

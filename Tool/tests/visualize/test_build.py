@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from ttvis.errors import RunError
@@ -153,9 +154,19 @@ def test_timevis_quality_floors(timevis_store, digits_run):
     assert (timevis_store.epoch_dir(last) / "territory.png").is_file()
 
 
+def _placed_positions(projector, run, e):
+    """Where a build places the samples of epoch e before settling: the layout's positions for the
+    training samples it placed, the encoder's for the others."""
+    Y = projector.transform(np.asarray(run.representations(e), np.float32), epoch=e)
+    ids, where = projector.placed(e)
+    Y[ids] = where
+    return Y
+
+
 def test_trained_samples_are_shown_where_the_layout_placed_them(timevis_store):
     """With a target layout, the training samples it placed are shown there and the encoder places the
-    others (test samples); the saved projector keeps the placed positions, and the encoder follows them."""
+    others (test samples), then both settle; the saved projector keeps the placed positions, and the
+    encoder follows them."""
     from ttvis.run.reader import Run
     from ttvis.visualize.outputs import load_projector
 
@@ -163,13 +174,37 @@ def test_trained_samples_are_shown_where_the_layout_placed_them(timevis_store):
     for e in timevis_store.epochs():
         ids, where = projector.placed(e)
         np.testing.assert_array_equal(np.sort(ids), run.train_idx)
-        Y = np.asarray(timevis_store.read_positions(e))
-        np.testing.assert_array_equal(Y[ids], where)
-        X = np.asarray(run.representations(e), np.float32)
-        np.testing.assert_allclose(Y[run.test_idx], projector.transform(X[run.test_idx], epoch=e), atol=1e-5)
-        encoded = projector.transform(X[ids], epoch=e)
+        placed = _placed_positions(projector, run, e)
+        settled = projector.settle(placed, e, run.head(e), run.predictions(e))
+        np.testing.assert_allclose(timevis_store.read_positions(e), settled, atol=1e-5)
+        encoded = projector.transform(np.asarray(run.representations(e), np.float32)[ids], epoch=e)
         spread = np.linalg.norm(where - where.mean(0), axis=1).mean()
         assert np.median(np.linalg.norm(encoded - where, axis=1)) < 0.1 * spread
+
+
+def test_settled_samples_decode_as_the_classifier_predicts(timevis_store):
+    """Settling moves only samples the decoder mispredicts where they were placed, most of them into
+    their class's territory, by a small part of the map."""
+    from ttvis.run.reader import Run
+    from ttvis.visualize.outputs import load_projector
+
+    run, projector = Run(timevis_store.run_path), load_projector(timevis_store.run_path, "timevis")
+    e = timevis_store.epochs()[-1]
+    head, predicted = run.head(e), run.predictions(e)
+
+    def decoded(Y):
+        with torch.no_grad():
+            return head(projector.decode_tensor(torch.from_numpy(np.asarray(Y, np.float32)), e)).argmax(1).numpy()
+
+    placed, shown = _placed_positions(projector, run, e), np.asarray(timevis_store.read_positions(e))
+    wrong = decoded(placed) != predicted
+    moved = np.abs(shown - placed).max(1) > 1e-6
+    assert moved.sum() > 0 and not (moved & ~wrong).any()
+    now_right = decoded(shown) == predicted
+    assert now_right[~wrong].all()
+    assert now_right[moved].mean() > 0.5, (moved.sum(), now_right[moved].sum())
+    diagonal = np.linalg.norm(placed.max(0) - placed.min(0))
+    assert np.median(np.linalg.norm(shown[moved] - placed[moved], axis=1)) < 0.05 * diagonal
 
 
 @pytest.mark.parametrize("why", ["show_layout is off", "the decoder disagrees with the layout",
@@ -185,7 +220,8 @@ def test_the_encoder_places_every_sample_when_the_layout_is_not_shown(why, digit
         monkeypatch.setattr(timevis, "SHOWN_PPR_LOSS", -1.0)  # the layout would have to decode better than all
     dst = tmp_path / "digits"
     shutil.copytree(digits_run, dst)
-    store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, **params)
+    store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, settle_steps=0,
+                                **params)
     run, projector = Run(dst), load_projector(dst, "timevis")
     assert projector.layout_ and projector.placed(6) is None  # laid out, not shown
     check = projector.graph_size_["layout_check"]

@@ -69,6 +69,7 @@ BAD = [
     (TimeVis, "patience", 0), (TimeVis, "tolerance", 2.0), (TimeVis, "reconstruction_weight", -1.0),
     (TimeVis, "prediction_weight", float("nan")), (TimeVis, "seed", -1), (TimeVis, "device", "tpu"),
     (TimeVis, "epoch_dim", -1), (TimeVis, "temporal_weight", -1.0), (TimeVis, "subset", "yes"),
+    (TimeVis, "settle_hold", -0.1), (DVI, "settle_steps", -1),
     (DVI, "temporal_penalty", -1.0), (DVI, "n_neighbors", "15"),
     (UMAPPerEpoch, "n_neighbors", 0), (UMAPPerEpoch, "min_dist", -1.0), (TSNEPerEpoch, "perplexity", 0.5),
     (AlignedUMAPProjector, "alignment_regularisation", -1.0), (PCAPerEpoch, "seed", 1.5),

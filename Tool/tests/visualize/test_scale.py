@@ -192,7 +192,7 @@ def test_an_extended_layout_build_shows_new_samples_where_its_layout_placed_them
     everything = meta["epochs"]
     meta["epochs"] = everything[:3]
     (path / "run.json").write_text(json.dumps(meta))
-    quick = {"grid": 16, "evaluate": False, "max_passes": 2, "layout_epochs": 20}
+    quick = {"grid": 16, "evaluate": False, "max_passes": 2, "layout_epochs": 20, "settle_steps": 0}  # as placed
     store = build_visualization(path, "timevis", **quick)
     before = {e: np.array(store.read_positions(e)) for e in store.epochs()}
     meta["epochs"] = everything

@@ -282,6 +282,8 @@ def _positions(run, epochs, projector, store, report):
             placed = projector.placed(e)
             if placed is not None:  # samples the fit laid out itself are shown where it laid them
                 Y[placed[0]] = placed[1]
+            if projector.has_inverse and run.has_head:
+                Y = projector.settle(Y, e, run.head(e), run.predictions(e))
             store.write_positions(e, Y)
         boxes.append(np.stack([Y.min(0), Y.max(0)]))
     report(0.82, "positions written")

@@ -8,6 +8,7 @@ import torch
 
 from ttvis import atomic
 from ttvis.visualize import graph as G
+from ttvis.visualize import settling
 from ttvis.visualize.networks import VisModel
 from ttvis.visualize.projector import Projector, resolve_device
 from ttvis.visualize.training import EdgeTrainer, head_probabilities
@@ -28,6 +29,12 @@ COMMON_DEFAULTS = {
     "tolerance": 5e-3,
     "reconstruction_weight": 1.0,
     "prediction_weight": 5.0,     # prediction preservation (0 turns it off)
+    "settle_steps": 200,          # steps moving samples the decoder mispredicts into their class's territory
+                                  # (settling.py; 0 turns it off)
+    "settle_hold": 0.03,          # ... and the cost of a move of 1% of the map's diagonal (TimeVis with a
+                                  # layout of 100 epochs, 0.01: PPR 0.994 / 0.989 against 0.992 / 0.989 on
+                                  # digits, 0.989 / 0.989 against 0.984 / 0.983 on MNIST, for NN@15 7.81
+                                  # against 7.88 and 5.12 against 5.18)
     "seed": 0,
     "device": "auto",
 }
@@ -55,6 +62,8 @@ class ParametricProjector(Projector):
         self._check_float("tolerance", 0.0, 1.0)
         self._check_float("reconstruction_weight", 0.0)
         self._check_float("prediction_weight", 0.0)
+        self._check_int("settle_steps", 0, 100000)
+        self._check_float("settle_hold", 0.0)
         self._check_int("seed", 0)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
@@ -128,6 +137,22 @@ class ParametricProjector(Projector):
             model.eval()
             Z = Z.to(dev)
             return model.decode(Z, torch.full((len(Z),), j, dtype=torch.long, device=dev))
+
+    def settle(self, Y, epoch, head, predicted):
+        if not self.settle_steps:
+            return Y
+        model, j = self._model_for(self._epoch_index(epoch))
+        dev = next(model.parameters()).device
+        model.eval()
+        head = head.to(dev).eval()
+
+        def decode(z):
+            return model.decode(z, torch.full((len(z),), j, dtype=torch.long, device=dev))
+
+        Z = settling.settle(decode, head, torch.as_tensor(np.asarray(Y, np.float32), device=dev),
+                            torch.as_tensor(np.asarray(predicted), dtype=torch.long, device=dev),
+                            hold=self.settle_hold, steps=self.settle_steps)
+        return Z.cpu().numpy()
 
     def _inverse_transform(self, Z, i, batch=65536):
         epoch = self.epochs_[i]

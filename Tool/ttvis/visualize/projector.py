@@ -175,6 +175,11 @@ class Projector:
         are shown where it laid them (TimeVis's target layout), or None: transform places every sample."""
         return None
 
+    def settle(self, Y, epoch, head, predicted):
+        """Positions Y (n, 2) of the samples of `epoch`, adjusted to the classifier `head` (torch module:
+        representations -> logits) that predicts them as `predicted` (n,) (settling.py); as they are here."""
+        return Y
+
     def decode_tensor(self, Z, epoch):
         """inverse_transform for a torch tensor (territories paint on the device), without the checks."""
         raise NotImplementedError(f"{self.name} has no inverse mapping")
