@@ -29,12 +29,12 @@ COMMON_DEFAULTS = {
     "tolerance": 5e-3,
     "reconstruction_weight": 1.0,
     "prediction_weight": 5.0,     # prediction preservation (0 turns it off)
-    "settle_steps": 200,          # steps moving samples the decoder mispredicts into their class's territory
-                                  # (settling.py; 0 turns it off)
-    "settle_hold": 0.03,          # ... and the cost of a move of 1% of the map's diagonal (TimeVis with a
-                                  # layout of 100 epochs, 0.01: PPR 0.994 / 0.989 against 0.992 / 0.989 on
-                                  # digits, 0.989 / 0.989 against 0.984 / 0.983 on MNIST, for NN@15 7.81
-                                  # against 7.88 and 5.12 against 5.18)
+    "settle_steps": 200,          # at most this many steps moving a sample the decoder mispredicts into its
+                                  # class's territory (settling.py; 0 turns it off)
+    "settle_hold": 0.03,          # ... and the cost of a move of 1% of the map's diagonal (settling's first
+                                  # form, TimeVis with a layout of 100 epochs, 0.01: PPR 0.994 / 0.989
+                                  # against 0.992 / 0.989 on digits, 0.989 / 0.989 against 0.984 / 0.983
+                                  # on MNIST, for NN@15 7.81 against 7.88 and 5.12 against 5.18)
     "seed": 0,
     "device": "auto",
 }
