@@ -129,27 +129,24 @@ class ParametricProjector(Projector):
                 out.append(model.encode(x, torch.full((len(x),), j, dtype=torch.long, device=dev)).cpu())
         return torch.cat(out).numpy() if out else np.empty((0, 2), np.float32)
 
-    def decode_tensor(self, Z, epoch):
-        """Decode a float32 tensor of 2D points (no grad) to representations, on the model's device."""
+    def _decoder(self, epoch):
+        """(decode: 2D points -> representations of `epoch`, as a differentiable function, device)."""
         model, j = self._model_for(self._epoch_index(epoch))
         dev = next(model.parameters()).device
+        model.eval()
+        return (lambda z: model.decode(z, torch.full((len(z),), j, dtype=torch.long, device=dev))), dev
+
+    def decode_tensor(self, Z, epoch):
+        """Decode a float32 tensor of 2D points (no grad) to representations, on the model's device."""
+        decode, dev = self._decoder(epoch)
         with torch.no_grad():
-            model.eval()
-            Z = Z.to(dev)
-            return model.decode(Z, torch.full((len(Z),), j, dtype=torch.long, device=dev))
+            return decode(Z.to(dev))
 
     def settle(self, Y, epoch, head, predicted):
         if not self.settle_steps:
             return Y
-        model, j = self._model_for(self._epoch_index(epoch))
-        dev = next(model.parameters()).device
-        model.eval()
-        head = head.to(dev).eval()
-
-        def decode(z):
-            return model.decode(z, torch.full((len(z),), j, dtype=torch.long, device=dev))
-
-        Z = settling.settle(decode, head, torch.as_tensor(np.asarray(Y, np.float32), device=dev),
+        decode, dev = self._decoder(epoch)
+        Z = settling.settle(decode, head.to(dev).eval(), torch.as_tensor(np.asarray(Y, np.float32), device=dev),
                             torch.as_tensor(np.asarray(predicted), dtype=torch.long, device=dev),
                             hold=self.settle_hold, steps=self.settle_steps)
         return Z.cpu().numpy()
