@@ -31,8 +31,10 @@ def settle(decode, head, Z, predicted, *, hold, steps, batch=65536):
     head does not predict as `predicted` (n,) moved into it; the others unchanged. hold: cost of a move of
     1% of the map's diagonal, against the cross-entropy (about 1 for a sample just across a border);
     steps: at most this many for any sample."""
+    if not steps:
+        return Z
     rows = torch.nonzero(_near_misses(decode, head, Z, predicted, batch)).flatten()
-    if not len(rows) or not steps:
+    if not len(rows):
         return Z
     span = float((Z.max(0).values - Z.min(0).values).norm()) or 1.0
     out, start, want = Z.clone(), Z[rows], predicted[rows]
