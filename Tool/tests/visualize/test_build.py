@@ -220,7 +220,7 @@ def test_the_encoder_places_every_sample_when_the_layout_is_not_shown(why, digit
         monkeypatch.setattr(timevis, "SHOWN_PPR_LOSS", -1.0)  # the layout would have to decode better than all
     dst = tmp_path / "digits"
     shutil.copytree(digits_run, dst)
-    store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, settle_steps=0,
+    store = build_visualization(dst, "timevis", epochs=[5, 6], evaluate=False, grid=16, max_passes=2, settle_reach=0,
                                 **params)
     run, projector = Run(dst), load_projector(dst, "timevis")
     assert projector.layout_ and projector.placed(6) is None  # laid out, not shown

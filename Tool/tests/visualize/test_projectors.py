@@ -46,6 +46,28 @@ def test_timevis_training_is_deterministic(small_epochs):
     np.testing.assert_array_equal(a.transform(X[e], epoch=e), b.transform(X[e], epoch=e))
 
 
+def test_a_projector_saved_with_retired_parameters_loads(small_epochs, tmp_path):
+    """Builds saved before settling took a reach (settle_steps, settle_hold) still load."""
+    import json
+
+    X, heads, _ = small_epochs
+    proj = TimeVis(seed=1, **FAST).fit(X, heads=heads)
+    proj.save(tmp_path / "p")
+    doc = json.loads((tmp_path / "p" / "params.json").read_text())
+    params = dict(doc["params"])
+    del params["settle_reach"]
+    doc["params"] = {**params, "settle_steps": 200, "settle_hold": 0.03}
+    (tmp_path / "p" / "params.json").write_text(json.dumps(doc))
+    again = Projector.load(tmp_path / "p")
+    assert again.settle_reach == TimeVis.defaults["settle_reach"] and not hasattr(again, "settle_hold")
+    e = list(X)[0]
+    np.testing.assert_array_equal(again.transform(X[e], epoch=e), proj.transform(X[e], epoch=e))
+    doc["params"]["settle_width"] = 1  # what no version knew is still refused
+    (tmp_path / "p" / "params.json").write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="settle_width"):
+        Projector.load(tmp_path / "p")
+
+
 @pytest.mark.parametrize("cls", [TSNEPerEpoch, UMAPPerEpoch, AlignedUMAPProjector])
 def test_embedding_baselines(cls, small_epochs, tmp_path):
     X, _, _ = small_epochs
@@ -69,7 +91,7 @@ BAD = [
     (TimeVis, "patience", 0), (TimeVis, "tolerance", 2.0), (TimeVis, "reconstruction_weight", -1.0),
     (TimeVis, "prediction_weight", float("nan")), (TimeVis, "seed", -1), (TimeVis, "device", "tpu"),
     (TimeVis, "epoch_dim", -1), (TimeVis, "temporal_weight", -1.0), (TimeVis, "subset", "yes"),
-    (TimeVis, "settle_hold", -0.1), (DVI, "settle_steps", -1),
+    (TimeVis, "settle_reach", -0.1), (DVI, "settle_reach", 2.0),
     (DVI, "temporal_penalty", -1.0), (DVI, "n_neighbors", "15"),
     (UMAPPerEpoch, "n_neighbors", 0), (UMAPPerEpoch, "min_dist", -1.0), (TSNEPerEpoch, "perplexity", 0.5),
     (AlignedUMAPProjector, "alignment_regularisation", -1.0), (PCAPerEpoch, "seed", 1.5),

@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ttvis.visualize.settling import settle
+from ttvis.visualize.settling import STEP, settle
 
 
 def _half_planes():
@@ -26,50 +26,60 @@ def _decoded(Z):
     return (Z[:, 0] > 0).long()
 
 
-def test_samples_just_across_the_border_cross_it_and_the_others_stay():
+def _diagonal(Z):
+    return float((Z.max(0).values - Z.min(0).values).norm())
+
+
+def test_samples_cross_the_border_the_shortest_way_and_stop_just_inside():
     decode, head = _half_planes()
     Z, predicted = _samples()
     wrong = _decoded(Z) != predicted
-    near = wrong & (Z[:, 0].abs() < 0.1)
-    assert int(near.sum()) > 20
+    assert int(wrong.sum()) > 100
 
-    out = settle(decode, head, Z, predicted, hold=0.03, steps=200)
+    out = settle(decode, head, Z, predicted, reach=1.0)  # every sample is within reach
 
     torch.testing.assert_close(out[~wrong], Z[~wrong], rtol=0, atol=0)  # decoded as predicted: not moved
-    assert bool((_decoded(out[near]) == predicted[near]).all())
+    assert bool((_decoded(out) == predicted).all())
     moved = out[wrong] - Z[wrong]
-    assert float(moved[:, 1].abs().max()) < 1e-3  # straight towards the border, the shortest way
-    assert float((moved[:, 0].abs() - Z[wrong, 0].abs()).max()) < 0.05  # no further than just past it
+    assert float(moved[:, 1].abs().max()) < 1e-5  # straight towards the border
+    past = out[wrong, 0].abs()  # how far inside the territory each sample stopped
+    assert float(past.max()) <= STEP * _diagonal(Z) + 1e-5
 
 
-def test_a_higher_hold_moves_samples_less():
+def test_samples_beyond_reach_stay_where_they_were():
     decode, head = _half_planes()
     Z, predicted = _samples()
     wrong = _decoded(Z) != predicted
-    loose = settle(decode, head, Z, predicted, hold=0.03, steps=200)
-    firm = settle(decode, head, Z, predicted, hold=0.3, steps=200)
-    assert float((firm - Z).norm(dim=1).sum()) < 0.5 * float((loose - Z).norm(dim=1).sum())
-    crossed = [int((_decoded(out[wrong]) == predicted[wrong]).sum()) for out in (firm, loose)]
-    assert 0 < crossed[0] < crossed[1] < int(wrong.sum())  # samples deep in the other class stay near
+    reach = 0.1 * _diagonal(Z)
+    near, far = wrong & (Z[:, 0].abs() < reach), wrong & (Z[:, 0].abs() > reach + STEP * _diagonal(Z))
+    assert int(near.sum()) > 20 and int(far.sum()) > 20
+
+    out = settle(decode, head, Z, predicted, reach=0.1)
+
+    assert bool((_decoded(out[near]) == predicted[near]).all())
+    torch.testing.assert_close(out[far], Z[far], rtol=0, atol=0)  # not half-way: where they were
+
+
+def test_a_sample_walks_through_another_class_to_its_own():
+    """Territories 0, 1, 2, 3 from left to right (class k scores -25 (x - k)^2): a sample predicted 2
+    inside territory 0 crosses territory 1 when its own lies within reach, and stays put otherwise."""
+    head = torch.nn.Linear(2, 4)
+    with torch.no_grad():
+        head.weight.copy_(torch.tensor([[0.0, 0.0], [50.0, 0.0], [100.0, 0.0], [150.0, 0.0]]))
+        head.bias.copy_(torch.tensor([0.0, -25.0, -100.0, -225.0]))
+    head.requires_grad_(False)
+    Z = torch.tensor([[0.4, 0.0], [3.0, 0.0], [0.0, 1.0]])  # span: the diagonal of 3 x 1
+    predicted = torch.tensor([2, 3, 0])
+    far = settle(lambda z: z, head, Z, predicted, reach=0.3)  # 0.95 of the map: territory 2 begins 1.1 away
+    torch.testing.assert_close(far, Z, rtol=0, atol=0)
+    near = settle(lambda z: z, head, Z, predicted, reach=0.5)
+    assert int(head(near[:1]).argmax(1)) == 2 and 1.5 < float(near[0, 0]) < 1.5 + STEP * _diagonal(Z) + 1e-5
+    torch.testing.assert_close(near[1:], Z[1:], rtol=0, atol=0)
 
 
 def test_nothing_to_settle():
     decode, head = _half_planes()
     Z = torch.tensor([[0.3, 0.0], [-0.3, 0.0]])
-    assert settle(decode, head, Z, torch.tensor([1, 0]), hold=0.03, steps=200) is Z
-    assert settle(decode, head, Z[:0], torch.tensor([], dtype=torch.long), hold=0.03, steps=200).shape == (0, 2)
-
-
-def test_a_sample_far_from_its_class_stays_by_its_neighbours():
-    """Decoded as its class's last of four (beyond settling.NEAR), a sample is not moved; decoded as
-    its class's second, it is."""
-    head = torch.nn.Linear(2, 4)
-    with torch.no_grad():  # class k scores -50 |x - k|: left to right, territories 0, 1, 2, 3
-        head.weight.copy_(torch.tensor([[0.0, 0.0], [50.0, 0.0], [100.0, 0.0], [150.0, 0.0]]))
-        head.bias.copy_(torch.tensor([0.0, -25.0, -100.0, -225.0]))
-    head.requires_grad_(False)
-    Z = torch.tensor([[0.0, 0.0], [1.4, 0.0], [3.0, 0.0], [0.0, 1.0]])
-    predicted = torch.tensor([3, 2, 3, 0])  # far, near, right, right
-    out = settle(lambda z: z, head, Z, predicted, hold=0.03, steps=200)
-    torch.testing.assert_close(out[[0, 2, 3]], Z[[0, 2, 3]], rtol=0, atol=0)
-    assert int(head(out[1:2]).argmax(1)) == 2
+    assert settle(decode, head, Z, torch.tensor([1, 0]), reach=0.2) is Z
+    assert settle(decode, head, Z, torch.tensor([0, 1]), reach=0.0) is Z  # settling turned off
+    assert settle(decode, head, Z[:0], torch.tensor([], dtype=torch.long), reach=0.2).shape == (0, 2)

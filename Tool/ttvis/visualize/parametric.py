@@ -29,12 +29,9 @@ COMMON_DEFAULTS = {
     "tolerance": 5e-3,
     "reconstruction_weight": 1.0,
     "prediction_weight": 5.0,     # prediction preservation (0 turns it off)
-    "settle_steps": 200,          # at most this many steps moving a sample the decoder mispredicts into its
-                                  # class's territory (settling.py; 0 turns it off)
-    "settle_hold": 0.03,          # ... and the cost of a move of 1% of the map's diagonal (settling's first
-                                  # form, TimeVis with a layout of 100 epochs, 0.01: PPR 0.994 / 0.989
-                                  # against 0.992 / 0.989 on digits, 0.989 / 0.989 against 0.984 / 0.983
-                                  # on MNIST, for NN@15 7.81 against 7.88 and 5.12 against 5.18)
+    "settle_reach": 0.2,          # how far (a share of the map's diagonal) a sample the decoder mispredicts may
+                                  # move into its class's territory (settling.py; 0 turns it off; 0.1: MNIST
+                                  # PPR 0.989 / 0.988 against 0.992 / 0.990)
     "seed": 0,
     "device": "auto",
 }
@@ -43,6 +40,7 @@ COMMON_DEFAULTS = {
 class ParametricProjector(Projector):
     """Base of the encoder/decoder projectors."""
     uses_classifier, slow_from = True, 0
+    retired = ("settle_steps", "settle_hold")  # settling's first form
 
     def _validate_params(self):
         self._check_int("n_neighbors", 2, 200)
@@ -62,8 +60,7 @@ class ParametricProjector(Projector):
         self._check_float("tolerance", 0.0, 1.0)
         self._check_float("reconstruction_weight", 0.0)
         self._check_float("prediction_weight", 0.0)
-        self._check_int("settle_steps", 0, 100000)
-        self._check_float("settle_hold", 0.0)
+        self._check_float("settle_reach", 0.0, 1.0)
         self._check_int("seed", 0)
         if self.device not in ("auto", "cpu", "cuda") and not str(self.device).startswith("cuda:"):
             raise ValueError(f"device must be auto, cpu or cuda, got {self.device!r}")
@@ -143,12 +140,12 @@ class ParametricProjector(Projector):
             return decode(Z.to(dev))
 
     def settle(self, Y, epoch, head, predicted):
-        if not self.settle_steps:
+        if not self.settle_reach:
             return Y
         decode, dev = self._decoder(epoch)
         Z = settling.settle(decode, head.to(dev).eval(), torch.as_tensor(np.asarray(Y, np.float32), device=dev),
                             torch.as_tensor(np.asarray(predicted), dtype=torch.long, device=dev),
-                            hold=self.settle_hold, steps=self.settle_steps)
+                            reach=self.settle_reach)
         return Z.cpu().numpy()
 
     def _inverse_transform(self, Z, i, batch=65536):

@@ -55,6 +55,7 @@ class Projector:
                              # (web/session.js PREFERRED_METHODS, kept equal by a test)
     slow_from = None         # samples from which a build takes minutes on a CPU (0: always, None: never)
     defaults = {}
+    retired = ()             # parameters of earlier versions: a saved projector may hold them, load() drops them
 
     def __init__(self, **params):
         for key in params:
@@ -202,7 +203,7 @@ class Projector:
         klass = PROJECTORS[doc["projector"]] if cls is Projector else cls
         if klass.name != doc["projector"]:
             raise ValueError(f"{path} holds a {doc['projector']} projector, not {klass.name}")
-        self = klass(**doc["params"])
+        self = klass(**{k: v for k, v in doc["params"].items() if k not in klass.retired})
         self.epochs_, self.dim_ = [int(e) for e in doc["epochs"]], int(doc["dim"])
         from ttvis.run.model_code import load_torch_file
 
