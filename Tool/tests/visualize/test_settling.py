@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from ttvis.visualize.settling import STEP, settle
+from ttvis.visualize.settling import BISECT, STEP, settle
 
 
 def _half_planes():
@@ -43,7 +43,7 @@ def test_samples_cross_the_border_the_shortest_way_and_stop_just_inside():
     moved = out[wrong] - Z[wrong]
     assert float(moved[:, 1].abs().max()) < 1e-5  # straight towards the border
     past = out[wrong, 0].abs()  # how far inside the territory each sample stopped
-    assert float(past.max()) <= STEP * _diagonal(Z) + 1e-5
+    assert float(past.max()) <= STEP * _diagonal(Z) / 2 ** BISECT + 1e-5
 
 
 def test_samples_beyond_reach_stay_where_they_were():
@@ -73,7 +73,7 @@ def test_a_sample_walks_through_another_class_to_its_own():
     far = settle(lambda z: z, head, Z, predicted, reach=0.3)  # 0.95 of the map: territory 2 begins 1.1 away
     torch.testing.assert_close(far, Z, rtol=0, atol=0)
     near = settle(lambda z: z, head, Z, predicted, reach=0.5)
-    assert int(head(near[:1]).argmax(1)) == 2 and 1.5 < float(near[0, 0]) < 1.5 + STEP * _diagonal(Z) + 1e-5
+    assert int(head(near[:1]).argmax(1)) == 2 and 1.5 < float(near[0, 0]) < 1.5 + STEP * _diagonal(Z) / 2 ** BISECT + 1e-5
     torch.testing.assert_close(near[1:], Z[1:], rtol=0, atol=0)
 
 

@@ -173,14 +173,13 @@ class EdgeTrainer:
         """Logits of representations x by the heads of their epoch indices e."""
         if len(self.heads) == 1:
             return next(iter(self.heads.values()))(x)
-        out = None
-        for i in torch.unique(e).tolist():
-            mask = e == i
-            li = self.heads[i](x[mask])
-            if out is None:
-                out = x.new_empty((len(x), li.shape[1]))
-            out[mask] = li
-        return out
+        # one gather into epoch order and one scatter back: masking each epoch's rows out of the batch
+        # costs a batch-sized scatter per epoch in the backward pass
+        order = torch.argsort(e, stable=True)
+        epochs, counts = torch.unique_consecutive(e[order], return_counts=True)
+        parts = torch.split(x[order], counts.tolist())
+        out = torch.cat([self.heads[i](p) for i, p in zip(epochs.tolist(), parts)])
+        return torch.empty_like(out).index_copy(0, order, out)
 
 
 def head_probabilities(heads, X, E, batch=65536):
