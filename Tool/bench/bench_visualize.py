@@ -17,7 +17,7 @@ A method "timevis:NAME" is TimeVis with the settings VARIANTS[NAME]: the ablatio
 bend it too; "encoder-shown" is the default until training samples were shown at their layout positions:
 the encoder places every sample; "unsettled-200" is the default until samples were settled into their
 predicted class's territory, with 200 steps a pass; the "layout-100" ablations lay out in 100 epochs;
-settling's first form, a hold rather than a reach, is gone: its rows in the README were measured with it).
+settling's first form, a hold rather than a reach, is no longer reachable).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
