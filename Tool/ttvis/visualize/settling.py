@@ -77,4 +77,4 @@ def _misses(decode, head, Z, predicted, batch):
     """Which of Z decode to another class than `predicted`."""
     with torch.no_grad():
         return torch.cat([head(decode(Z[s:s + batch])).argmax(1) != predicted[s:s + batch]
-                          for s in range(0, len(Z), batch)] or [torch.zeros(0, dtype=torch.bool, device=Z.device)])
+                          for s in range(0, len(Z), batch)])

@@ -31,8 +31,8 @@ from ttvis.visualize.projector import register
 
 
 LAYOUT_EPOCHS = 200  # umap-learn optimisation epochs of a fit's target layout (an extension's: a quarter);
-                     # 100 gains temporal ranking on digits and MNIST (0.844 against 0.828, 0.768 against
-                     # 0.750) and 9-17 s, but loses neighbours on larger graphs (synthetic 10k x 20, 100k
+                     # 100 gains temporal ranking on digits and MNIST (0.840 against 0.825, 0.776 against
+                     # 0.759) and 9-13 s, but loses neighbours on larger graphs (synthetic 10k x 20, 100k
                      # nodes: NN@15 5.40 / 6.93 against 5.97 / 8.01, train / test)
 SHOWN_PPR_LOSS = 0.1  # the layout is shown only if decoding it keeps the head's predictions this nearly as
                      # often as decoding the encoder's positions, over the graph's samples (digits, 20 epochs:
