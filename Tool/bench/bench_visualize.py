@@ -16,8 +16,12 @@ A method "timevis:NAME" is TimeVis with the settings VARIANTS[NAME]: the ablatio
 ("before" is the default until the target layout: the UMAP loss shapes the map and the decoder's terms
 bend it too; "encoder-shown" is the default until training samples were shown at their layout positions:
 the encoder places every sample; "unsettled-200" is the default until samples were settled into their
-predicted class's territory, with 200 steps a pass; the "layout-100" ablations lay out in 100 epochs;
-settling's first form, a hold rather than a reach, is no longer reachable).
+predicted class's territory, with 200 steps a pass; "uniform-negatives" is the default until the layout
+drew most negatives from an edge's own epoch: umap-learn's uniform sampling, 200 epochs, each epoch then
+refined alone; the rows that build on it start from the shared spectral start and run this project's
+optimisation, not umap-learn's, whose joint spectral start and sampler are no longer reachable; the
+"layout-100" ablations lay out in 100 epochs with uniform negatives; settling's first form, a hold rather
+than a reach, is no longer reachable).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
@@ -40,22 +44,29 @@ RESULTS = BENCH / "results"
 MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
 ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
 BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40, "settle_reach": 0}
-UNSETTLED_200 = {"settle_reach": 0, "layout_epochs": 200, "min_steps_per_pass": 200}  # the default before settling
+# the default until epoch-local negatives: umap-learn's uniform negative sampling, 200 epochs, each epoch refined
+UNIFORM = {"local_negatives": 0, "temporal_weight": 2.5, "layout_epochs": 200, "refine_alpha": 0.01}
+UNSETTLED_200 = {**UNIFORM, "settle_reach": 0, "min_steps_per_pass": 200}  # the default before settling
 ENCODER_SHOWN = {**UNSETTLED_200, "show_layout": False, "refine_alpha": 0.03}  # the default before showing
-LAYOUT_100 = {"layout_epochs": 100}
+LAYOUT_100 = {**UNIFORM, "layout_epochs": 100}
 VARIANTS = {  # TimeVis settings beside its defaults
     "before": BEFORE,
     "encoder-shown": ENCODER_SHOWN,
     "unsettled-200": UNSETTLED_200,
-    "settled-200": {"min_steps_per_pass": 200},                # settled, 200 steps a pass
-    "layout-100": LAYOUT_100,                                  # a shorter layout: faster, keeps time better
+    "uniform-negatives": UNIFORM,                              # the default before epoch-local negatives
+    "all-local": {"local_negatives": 5},                       # layout: no negatives from other epochs
+    "temporal-2.5": {"temporal_weight": 2.5},                  # layout: temporal edges pulled harder
+    "layout-200": {"layout_epochs": 200},                      # layout: twice the optimisation epochs
+    "refined": {"refine_alpha": 0.01},                         # layout: each epoch then refined alone
+    "settled-200": {**UNIFORM, "min_steps_per_pass": 200},     # settled, 200 steps a pass
+    "layout-100": LAYOUT_100,                                  # uniform negatives, a shorter layout
     "layout-100-unsettled": {**LAYOUT_100, "settle_reach": 0},  # samples shown where they were placed
     "reach-0.1": {"settle_reach": 0.1},                        # settling moves samples half as far at most
     "no-layout-detached": {**BEFORE, "detach_decoder": True},  # the prediction term's cost, without a layout
     "detached": {"detach_decoder": True},                      # layout; the decoder's terms leave the map alone
-    "joint-only": {"refine_alpha": 0.0},                       # layout: the joint map, epochs not refined
-    "refine-0.03": {**LAYOUT_100, "refine_alpha": 0.03},       # layout: epochs refined more strongly
-    "not-shown": {**LAYOUT_100, "show_layout": False, "refine_alpha": 0.01},  # the encoder places every sample
+    "joint-only": {**UNIFORM, "refine_alpha": 0.0},            # uniform negatives, epochs not refined
+    "refine-0.03": {**LAYOUT_100, "refine_alpha": 0.03},       # uniform negatives, epochs refined more strongly
+    "not-shown": {**LAYOUT_100, "show_layout": False},         # the encoder places every sample
     "decode-both": {**LAYOUT_100, "decode_at": "both"},        # the decoder learns from the layout's positions too
 }
 

@@ -47,7 +47,8 @@ def test_timevis_training_is_deterministic(small_epochs):
 
 
 def test_a_projector_saved_with_retired_parameters_loads(small_epochs, tmp_path):
-    """Builds saved before settling took a reach (settle_steps, settle_hold) still load."""
+    """Builds saved before settling took a reach (settle_steps, settle_hold), and before the layout drew
+    negatives from an edge's own epoch (no local_negatives, refine_alpha None), still load."""
     import json
 
     X, heads, _ = small_epochs
@@ -55,8 +56,8 @@ def test_a_projector_saved_with_retired_parameters_loads(small_epochs, tmp_path)
     proj.save(tmp_path / "p")
     doc = json.loads((tmp_path / "p" / "params.json").read_text())
     params = dict(doc["params"])
-    del params["settle_reach"]
-    doc["params"] = {**params, "settle_steps": 200, "settle_hold": 0.03}
+    del params["settle_reach"], params["local_negatives"]
+    doc["params"] = {**params, "settle_steps": 200, "settle_hold": 0.03, "refine_alpha": None}
     (tmp_path / "p" / "params.json").write_text(json.dumps(doc))
     again = Projector.load(tmp_path / "p")
     assert again.settle_reach == TimeVis.defaults["settle_reach"] and not hasattr(again, "settle_hold")
@@ -91,7 +92,8 @@ BAD = [
     (TimeVis, "patience", 0), (TimeVis, "tolerance", 2.0), (TimeVis, "reconstruction_weight", -1.0),
     (TimeVis, "prediction_weight", float("nan")), (TimeVis, "seed", -1), (TimeVis, "device", "tpu"),
     (TimeVis, "epoch_dim", -1), (TimeVis, "temporal_weight", -1.0), (TimeVis, "subset", "yes"),
-    (TimeVis, "settle_reach", -0.1), (DVI, "settle_reach", 2.0),
+    (TimeVis, "settle_reach", -0.1), (DVI, "settle_reach", 2.0), (TimeVis, "local_negatives", 6),
+    (TimeVis, "refine_alpha", 1.5),
     (DVI, "temporal_penalty", -1.0), (DVI, "n_neighbors", "15"),
     (UMAPPerEpoch, "n_neighbors", 0), (UMAPPerEpoch, "min_dist", -1.0), (TSNEPerEpoch, "perplexity", 0.5),
     (AlignedUMAPProjector, "alignment_regularisation", -1.0), (PCAPerEpoch, "seed", 1.5),
@@ -116,9 +118,9 @@ def test_bad_data_is_rejected():
 
 
 def test_timevis_warm_up_compiles_the_layout_ahead_of_time():
-    """What a followed run's first new epoch would otherwise wait for: umap-learn's numba layout step."""
-    from umap import layouts
+    """What a followed run's first new epoch would otherwise wait for: the layout's numba step."""
+    from ttvis.visualize import target_layout
 
     TimeVis.warm_up()
-    assert layouts._nb_optimize_layout_euclidean_single_epoch.signatures  # compiled in this process
+    assert target_layout._sgd.signatures  # compiled in this process
     assert Projector.warm_up() is None and PCAPerEpoch.warm_up() is None  # nothing to do for the others

@@ -4,7 +4,7 @@ temporal edges joining each sample to itself in the next epoch, weighted by how 
 survives. Unlike the original, both halves also see a learned epoch embedding, so each epoch keeps
 its own inverse map while positions stay comparable across epochs.
 
-Training has two stages: umap-learn first lays the whole graph out in 2D (target_layout.py), then the
+Training has two stages: UMAP's optimisation first lays the whole graph out in 2D (target_layout.py), then the
 encoder learns to reproduce that layout (positions and the offsets along the graph's edges) while the
 decoder learns the inverse with reconstruction and prediction preservation. The samples the layout
 placed are shown where it placed them (placed()) when the decoder agrees (_decodes_alike): the encoder,
@@ -30,10 +30,9 @@ from ttvis.visualize.parametric import COMMON_DEFAULTS, ParametricProjector, hea
 from ttvis.visualize.projector import register
 
 
-LAYOUT_EPOCHS = 200  # umap-learn optimisation epochs of a fit's target layout (an extension's: a quarter);
-                     # 100 gains temporal ranking on digits and MNIST (0.840 against 0.825, 0.776 against
-                     # 0.759) and 9-13 s, but loses neighbours on larger graphs (synthetic 10k x 20, 100k
-                     # nodes: NN@15 5.40 / 6.93 against 5.97 / 8.01, train / test)
+LAYOUT_EPOCHS = 100  # optimisation epochs of a fit's target layout (an extension's: a quarter); with epoch-local
+                     # negatives 100 keep more than umap-learn's 200 did (MNIST 10k, the layout's own NN@15 6.65
+                     # against 6.58, temporal ranking 0.820 against 0.780; synthetic 10k x 20: 9.18 against 8.79)
 SHOWN_PPR_LOSS = 0.1  # the layout is shown only if decoding it keeps the head's predictions this nearly as
                      # often as decoding the encoder's positions, over the graph's samples (digits, 20 epochs:
                      # 0.924 against 0.950; 100 epochs in one layout, which the encoder no longer follows:
@@ -53,16 +52,18 @@ class TimeVis(ParametricProjector):
                 "min_steps_per_pass": 100,  # regressing onto a layout wants more steps than the UMAP loss
                                             # (digits: 200 gave NN@15 8.02 against 7.99, for 4-8 s more)
                 "epoch_dim": 8,            # size of the learned epoch embedding (0: plain TimeVis)
-                "temporal_weight": 2.5,    # weight of temporal edges relative to spatial ones (layout: more
-                                           # keeps neighbourhoods, less keeps time; 1.5 without a layout)
+                "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones (MNIST 10k, the
+                                           # layout's temporal ranking 0.820 against 0.804 at 2.5: chains of
+                                           # copies pulled too hard collapse, and time is lost in the noise)
                 "subset": False,           # k-center greedy subset of each epoch's samples in the graph
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
                 "layout_epochs": None,     # umap-learn optimisation epochs of the target layout (0: no layout,
                                            # the UMAP loss shapes the map; None: LAYOUT_EPOCHS when every
                                            # trained epoch is a keyframe, else 0, see _layout_epochs)
-                "refine_alpha": None,      # learning rate of refining each keyframe's layout alone (0: joint
-                                           # only; None: 0.01 for a layout that will be shown, which keeps
-                                           # time better, else 0.03, which the encoder follows better)
+                "local_negatives": 2,      # of each layout edge's negative_rate negatives, how many are drawn from
+                                           # its own epoch (target_layout.py; 0: umap-learn's uniform sampling)
+                "refine_alpha": 0.0,       # learning rate of refining each keyframe's layout alone afterwards
+                                           # (0: not refined; umap-learn's uniform sampling wanted 0.01)
                 "layout_weight": 100.0,    # pull of the encoder onto the target layout (unit spread), against
                                            # the prediction term's 5: that one still bends it near boundaries
                 "detach_decoder": False,   # the decoder's terms (reconstruction, prediction) train it alone
@@ -81,7 +82,7 @@ class TimeVis(ParametricProjector):
     def warm_up(cls):
         from ttvis.visualize import target_layout
 
-        target_layout.warm_up()  # umap-learn's layout compiles with numba in every new process
+        target_layout.warm_up()  # the layout's SGD compiles with numba in every new process
 
     def _validate_params(self):
         super()._validate_params()
@@ -92,7 +93,8 @@ class TimeVis(ParametricProjector):
         self._check_int("keyframes", 0)
         if self.layout_epochs is not None:
             self._check_int("layout_epochs", 0, 10000)
-        if self.refine_alpha is not None:
+        self._check_int("local_negatives", 0, self.negative_rate)
+        if self.refine_alpha is not None:  # None: saved before refinement became optional (not refined now)
             self._check_float("refine_alpha", 0.0, 1.0)
         self._check_float("layout_weight", 0.0)
         self._check_int("extend_min_steps", 1)
@@ -203,7 +205,7 @@ class TimeVis(ParametricProjector):
         graph_seconds = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         shown = bool(ids) and self.show_layout  # the layout may be shown (if the decoder agrees, below)
-        positions = self._layouts(g, nodes, checkpoint_dir, progress, start=anchors is not None, shown=shown)
+        positions = self._layouts(g, nodes, checkpoint_dir, progress, start=anchors is not None)
         layout_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
             anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
@@ -251,18 +253,9 @@ class TimeVis(ParametricProjector):
             if m.any() and e not in self.placed_:
                 self.placed_[e] = (np.asarray(ids[e], np.int64)[src[m, 1]], positions[m].astype(np.float32))
 
-    def _refine_alpha(self, shown):
-        """refine_alpha, or by default 0.01 for a layout to be shown (digits: temporal ranking 0.828 against
-        0.815 at 0.03) and 0.03 for one the encoder only follows (synthetic 60k x 20: NN@15 5.62 against
-        5.13 at 0.01, PPR 0.970 against 0.972)."""
-        if self.refine_alpha is not None:
-            return self.refine_alpha
-        return 0.01 if shown else 0.03
-
-    def _layouts(self, g, nodes, checkpoint_dir, progress, start=False, shown=False):
+    def _layouts(self, g, nodes, checkpoint_dir, progress, start=False):
         """Target positions of the graph's nodes (target_layout.py), or None when this fit has none. start:
-        begin where the fitted model puts the nodes (incremental builds), not from scratch; shown: whether
-        the layout may be shown (how gently its epochs are refined)."""
+        begin where the fitted model puts the nodes (incremental builds), not from scratch."""
         if not self.layout_:
             return None
         path = checkpoint_dir / "layout.npz" if checkpoint_dir is not None else None
@@ -277,10 +270,11 @@ class TimeVis(ParametricProjector):
             for i in np.unique(g["E"]):
                 init[g["E"] == i] = self._transform(nodes[g["E"] == i], int(i))
         a, b = self._ab()
-        positions = graph_layout(nodes, g["E"], g["rows"], g["cols"], g["weights"], a=a, b=b,
+        samples = np.where(g["node_src"][:, 2] == 0, g["node_src"][:, 1], -1)
+        positions = graph_layout(nodes, g["E"], samples, g["rows"], g["cols"], g["weights"], a=a, b=b,
                                  # an incremental build starts from the fitted map: a quarter of the epochs
                                  n_epochs=max(1, self.layout_ // 4) if start else self.layout_,
-                                 refine_alpha=self._refine_alpha(shown),
+                                 local_negatives=self.local_negatives, refine_alpha=self.refine_alpha or 0.0,
                                  refine=np.intersect1d([self.epochs_.index(e) for e in self.keyframes_], g["E"]),
                                  negative_rate=self.negative_rate, seed=self.seed, start=init)
         if init is None:  # a frame of unit spread, where the regression's learning rate suits
