@@ -56,8 +56,6 @@ VARIANTS = {  # TimeVis settings beside its defaults
     "uniform-negatives": UNIFORM,                              # the default before epoch-local negatives
     "all-local": {"local_negatives": 5},                       # layout: no negatives from other epochs
     "temporal-2.5": {"temporal_weight": 2.5},                  # layout: temporal edges pulled harder
-    "layout-200": {"layout_epochs": 200},                      # layout: twice the optimisation epochs
-    "refined": {"refine_alpha": 0.01},                         # layout: each epoch then refined alone
     "settled-200": {**UNIFORM, "min_steps_per_pass": 200},     # settled, 200 steps a pass
     "layout-100": LAYOUT_100,                                  # uniform negatives, a shorter layout
     "layout-100-unsettled": {**LAYOUT_100, "settle_reach": 0},  # samples shown where they were placed

@@ -3,6 +3,7 @@ inside each epoch, a sample's copies apart as far as it moved, the shared spectr
 
 import numpy as np
 import pytest
+import umap
 
 from ttvis.visualize import target_layout as T
 from ttvis.visualize.metrics import nn_preservation
@@ -45,8 +46,6 @@ def test_each_epoch_keeps_its_neighbourhoods_and_samples_move_as_far_as_they_mov
     g, nodes, X, jumped, ab = moving
     Y = _layout(g, nodes, ab)
     assert Y.shape == (len(nodes), 2) and np.isfinite(Y).all()
-    import umap
-
     for i, e in enumerate((1, 2, 3)):  # as umap-learn keeps them, laying each epoch out alone (0.8x: generous)
         alone = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=0).fit_transform(X[e])
         kept, bar = (nn_preservation(X[e], Z)["15"]["count"] for Z in (_copies(g, Y, i), alone))
@@ -74,7 +73,6 @@ def test_negatives_from_other_epochs_keep_a_samples_copies_apart(moving):
 def test_every_epoch_starts_at_its_samples_places_in_the_last_epochs_spectral_layout(moving):
     g, nodes, _, _, _ = moving
     samples = np.where(g["node_src"][:, 2] == 0, g["node_src"][:, 1], -1)
-    samples = samples.copy()
     samples[5] = -1  # a boundary node of the first epoch: placed among its neighbours
     Y = T._shared_start(nodes, g["E"], samples, g["rows"], g["cols"], g["weights"], 0)
     for i in (0, 1):
