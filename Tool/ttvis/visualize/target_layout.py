@@ -45,8 +45,7 @@ def graph_layout(nodes, E, samples, rows, cols, weights, *, a, b, n_epochs, loca
     Y = _boxed(_shared_start(nodes, E, samples, rows, cols, weights, seed) if start is None else start, seed)
     _optimise(Y, E, rows, cols, weights, a, b, n_epochs, 1.0, local_negatives, negative_rate, seed)
     for i in refine if refine_alpha else ():
-        ids = np.flatnonzero(E == i)
-        m = (E[rows] == i) & (E[cols] == i)
+        ids, m = _epoch_edges(E, rows, cols, i)
         local = Y[ids]
         _optimise(local, E[ids], rows[m] - ids[0], cols[m] - ids[0], weights[m], a, b, REFINE_EPOCHS, refine_alpha,
                   negative_rate, negative_rate, seed + 1 + int(i))
@@ -70,9 +69,7 @@ def _shared_start(nodes, E, samples, rows, cols, weights, seed):
     it has none)."""
     from umap.spectral import spectral_layout
 
-    last = E[-1]
-    ids = np.flatnonzero(E == last)
-    m = (E[rows] == last) & (E[cols] == last)
+    ids, m = _epoch_edges(E, rows, cols, E[-1])
     graph = sp.coo_matrix((weights[m], (rows[m] - ids[0], cols[m] - ids[0])), shape=(len(ids), len(ids))).tocsr()
     base = spectral_layout(nodes[ids], graph, 2, np.random.RandomState(seed)).astype(np.float32)
     samples = np.asarray(samples, np.int64)
@@ -89,6 +86,11 @@ def _shared_start(nodes, E, samples, rows, cols, weights, seed):
     lone = ~placed
     Y[lone] = np.where(total[lone, None] > 0, mean[lone], base.mean(0))
     return Y
+
+
+def _epoch_edges(E, rows, cols, i):
+    """Epoch index i's nodes (contiguous, as E is ordered) and a mask of the edges between them."""
+    return np.flatnonzero(E == i), (E[rows] == i) & (E[cols] == i)
 
 
 def _boxed(Y, seed):
@@ -112,7 +114,7 @@ def _optimise(Y, E, rows, cols, weights, a, b, n_epochs, alpha, local_negatives,
          float(alpha), float(local_negatives), float(negative_rate), int(seed))
 
 
-@numba.njit(fastmath=True, cache=False)
+@numba.njit(fastmath=True)
 def _clip(v):
     return 4.0 if v > 4.0 else (-4.0 if v < -4.0 else v)
 

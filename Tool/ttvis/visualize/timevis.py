@@ -57,7 +57,7 @@ class TimeVis(ParametricProjector):
                                            # copies pulled too hard collapse, and time is lost in the noise)
                 "subset": False,           # k-center greedy subset of each epoch's samples in the graph
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
-                "layout_epochs": None,     # umap-learn optimisation epochs of the target layout (0: no layout,
+                "layout_epochs": None,     # optimisation epochs of the target layout (0: no layout,
                                            # the UMAP loss shapes the map; None: LAYOUT_EPOCHS when every
                                            # trained epoch is a keyframe, else 0, see _layout_epochs)
                 "local_negatives": 2,      # of each layout edge's negative_rate negatives, how many are drawn from
