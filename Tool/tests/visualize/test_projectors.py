@@ -31,6 +31,8 @@ def test_invertible_projector_round_trip(cls, params, small_epochs, tmp_path):
     proj.save(tmp_path / "p")
     again = Projector.load(tmp_path / "p")
     assert type(again) is cls and again.get_params() == proj.get_params()
+    if cls is TimeVis:  # the layout's own units, where an extension's layout begins
+        assert again.layout_scale_ == proj.layout_scale_ > 0
     for ep in X:
         np.testing.assert_array_equal(again.transform(X[ep], epoch=ep), proj.transform(X[ep], epoch=ep))
         np.testing.assert_array_equal(again.inverse_transform(Z, epoch=ep), proj.inverse_transform(Z, epoch=ep))
@@ -47,8 +49,9 @@ def test_timevis_training_is_deterministic(small_epochs):
 
 
 def test_a_projector_saved_with_retired_parameters_loads(small_epochs, tmp_path):
-    """Builds saved before settling took a reach (settle_steps, settle_hold), and before the layout drew
-    negatives from an edge's own epoch (no local_negatives, refine_alpha None), still load."""
+    """Builds saved before settling took a reach (settle_steps, settle_hold), before the layout drew
+    negatives from an edge's own epoch (no local_negatives, refine_alpha None), and before its scale was
+    kept (an extension then starts it boxed), still load."""
     import json
 
     X, heads, _ = small_epochs
@@ -58,9 +61,11 @@ def test_a_projector_saved_with_retired_parameters_loads(small_epochs, tmp_path)
     params = dict(doc["params"])
     del params["settle_reach"], params["local_negatives"]
     doc["params"] = {**params, "settle_steps": 200, "settle_hold": 0.03, "refine_alpha": None}
+    del doc["meta"]["layout_scale"]
     (tmp_path / "p" / "params.json").write_text(json.dumps(doc))
     again = Projector.load(tmp_path / "p")
     assert again.settle_reach == TimeVis.defaults["settle_reach"] and not hasattr(again, "settle_hold")
+    assert again.layout_scale_ is None
     e = list(X)[0]
     np.testing.assert_array_equal(again.transform(X[e], epoch=e), proj.transform(X[e], epoch=e))
     doc["params"]["settle_width"] = 1  # what no version knew is still refused

@@ -1,5 +1,6 @@
 """The target layout (target_layout.py) on a real TimeVis graph of synthetic epochs: neighbourhoods kept
-inside each epoch, a sample's copies apart as far as it moved, the shared spectral start."""
+inside each epoch, a sample's copies apart as far as it moved, the shared spectral start, an incremental
+layout that holds what is shown."""
 
 import numpy as np
 import pytest
@@ -30,10 +31,10 @@ def moving():
     return g, _gather_nodes(g["node_src"], tv.epochs_, X, None), X, np.arange(60), tv._ab()
 
 
-def _layout(g, nodes, ab, **kw):
+def _layout(g, nodes, ab, n_epochs=100, **kw):
     samples = np.where(g["node_src"][:, 2] == 0, g["node_src"][:, 1], -1)
     return T.graph_layout(nodes, g["E"], samples, g["rows"], g["cols"], g["weights"], a=ab[0], b=ab[1],
-                          n_epochs=100, **kw)
+                          n_epochs=n_epochs, **kw)
 
 
 def _copies(g, Y, i):
@@ -82,6 +83,26 @@ def test_every_epoch_starts_at_its_samples_places_in_the_last_epochs_spectral_la
     nb = g["cols"][(g["rows"] == 5) & (samples[g["cols"]] >= 0)]
     lo, hi = Y[nb].min(0), Y[nb].max(0)
     assert np.all(Y[5] >= lo) and np.all(Y[5] <= hi)
+
+
+def test_an_incremental_layout_holds_the_shown_epoch_and_starts_at_balance(moving):
+    """An extension re-lays the graph from where the map shows it (unit spread), the epoch already shown
+    held still. Scaled back to the fit's own units the start is at balance: the rest moves little and the
+    map keeps its size; boxed into umap-learn's 10 x 10 instead, repulsion widens it (60k x 20 synthetic:
+    the whole map was repainted)."""
+    g, nodes, _, _, ab = moving
+    Y = _layout(g, nodes, ab)
+    scale = float(Y.std())
+    shown = (Y - Y.mean(0)) / scale
+    held = g["E"] == 0
+    move, size = {}, {}
+    for name, s in (("balanced", scale), ("boxed", None)):
+        R = _layout(g, nodes, ab, n_epochs=25, start=shown, scale=s, held=held)
+        np.testing.assert_allclose(R[held], shown[held], atol=1e-5)
+        move[name] = np.linalg.norm(R[~held] - shown[~held], axis=1).mean()
+        size[name] = np.ptp(R, 0) / np.ptp(shown, 0)
+    assert np.all(size["balanced"] < 1.05), size
+    assert move["balanced"] < 0.5 * move["boxed"], move
 
 
 def test_nodes_out_of_epoch_order_are_refused(moving):

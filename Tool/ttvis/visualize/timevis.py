@@ -163,7 +163,7 @@ class TimeVis(ParametricProjector):
         torch.manual_seed(self.seed)
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
-        self.layout_ = self._layout_epochs()
+        self.layout_, self.layout_scale_ = self._layout_epochs(), None
         self._set_mix()
         self.placed_ = {}
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, pass_nodes=pass_nodes, ids=ids)
@@ -183,17 +183,19 @@ class TimeVis(ParametricProjector):
         """Train epochs X ({epoch: (n, D)}, all among epochs_, e.g. after add_epochs) into the fitted
         model, `keyframes` among them getting embeddings of their own. anchors = (X (m, D), epochs (m,),
         positions (m, 2)): points of earlier epochs pulled towards the positions they had, so that what
-        was built before stays where it was. ids: as in fit, for the new epochs."""
+        was built before stays where it was; epochs of X trained before (an extension's bridge) also stay
+        where the target layout has them. ids: as in fit, for the new epochs."""
         X = self._check_data(X)
+        held = [e for e in X if e in self.keyframes_]  # trained before: the layout leaves them where they are
         self.keyframes_ = sorted(set(self.keyframes_) | set(keyframes))
         self._set_mix()
-        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors, ids=ids)
+        self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, anchors=anchors, ids=ids, held=held)
         return self
 
     def placed(self, epoch):
         return self.placed_.get(epoch)
 
-    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None, pass_nodes=0, ids=None):
+    def _train(self, X, heads, boundary, checkpoint_dir, progress, anchors=None, pass_nodes=0, ids=None, held=None):
         if checkpoint_dir is not None:
             checkpoint_dir.mkdir(parents=True, exist_ok=True)
         self.layout_check_ = None
@@ -205,7 +207,7 @@ class TimeVis(ParametricProjector):
         graph_seconds = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
         shown = bool(ids) and self.show_layout  # the layout may be shown (if the decoder agrees, below)
-        positions = self._layouts(g, nodes, checkpoint_dir, progress, start=anchors is not None)
+        positions = self._layouts(g, nodes, checkpoint_dir, progress, held=held)
         layout_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
             anchors = (anchors[0], np.asarray([self.epochs_.index(int(e)) for e in anchors[1]]), anchors[2],
@@ -253,34 +255,40 @@ class TimeVis(ParametricProjector):
             if m.any() and e not in self.placed_:
                 self.placed_[e] = (np.asarray(ids[e], np.int64)[src[m, 1]], positions[m].astype(np.float32))
 
-    def _layouts(self, g, nodes, checkpoint_dir, progress, start=False):
-        """Target positions of the graph's nodes (target_layout.py), or None when this fit has none. start:
-        begin where the fitted model puts the nodes (incremental builds), not from scratch."""
+    def _layouts(self, g, nodes, checkpoint_dir, progress, held=None):
+        """Target positions of the graph's nodes (target_layout.py), or None when this fit has none. held:
+        an incremental build's epochs already shown (its bridge): the layout begins where the fitted
+        model puts the nodes and moves only the others; None: from scratch."""
         if not self.layout_:
             return None
         path = checkpoint_dir / "layout.npz" if checkpoint_dir is not None else None
         if path is not None and path.is_file():
             with np.load(path) as f:
+                if held is None:
+                    self.layout_scale_ = float(f["scale"])
                 return f["positions"]
         if progress:
             progress(0.0, "laying out the epochs")
-        init = None
-        if start:
+        init = pinned = None
+        if held is not None:
             init = np.empty((len(nodes), 2), np.float32)
             for i in np.unique(g["E"]):
                 init[g["E"] == i] = self._transform(nodes[g["E"] == i], int(i))
+            pinned = np.isin(g["E"], [self.epochs_.index(e) for e in held])
         a, b = self._ab()
         samples = np.where(g["node_src"][:, 2] == 0, g["node_src"][:, 1], -1)
         positions = graph_layout(nodes, g["E"], samples, g["rows"], g["cols"], g["weights"], a=a, b=b,
                                  # an incremental build starts from the fitted map: a quarter of the epochs
-                                 n_epochs=max(1, self.layout_ // 4) if start else self.layout_,
+                                 n_epochs=max(1, self.layout_ // 4) if init is not None else self.layout_,
                                  local_negatives=self.local_negatives, refine_alpha=self.refine_alpha or 0.0,
                                  refine=np.intersect1d([self.epochs_.index(e) for e in self.keyframes_], g["E"]),
-                                 negative_rate=self.negative_rate, seed=self.seed, start=init)
+                                 negative_rate=self.negative_rate, seed=self.seed, start=init,
+                                 scale=self.layout_scale_, held=pinned)
         if init is None:  # a frame of unit spread, where the regression's learning rate suits
-            positions = (positions - positions.mean(0)) / positions.std()
+            self.layout_scale_ = float(positions.std())
+            positions = (positions - positions.mean(0)) / self.layout_scale_
         if path is not None:
-            save_npz(path, positions=positions)
+            save_npz(path, positions=positions, scale=self.layout_scale_ or 0.0)
         return positions
 
     def add_epochs(self, stats):
@@ -342,12 +350,14 @@ class TimeVis(ParametricProjector):
                  "placed.positions": torch.as_tensor(np.concatenate([self.placed_[e][1] for e in placed]
                                                                     or [np.empty((0, 2))]), dtype=torch.float32)}
         return {**self.model_.state_dict(), **shown}, {"history": self.history_, "graph_size": self.graph_size_,
-                                                       "keyframes": self.keyframes_, "layout_epochs": self.layout_}
+                                                       "keyframes": self.keyframes_, "layout_epochs": self.layout_,
+                                                       "layout_scale": self.layout_scale_}
 
     def _load_state(self, state, meta):
         self.model_ = VisModel(self.dim_, self.hidden, n_epochs=len(self.epochs_), epoch_dim=self.epoch_dim)
         self.keyframes_ = [int(e) for e in meta.get("keyframes", self.epochs_)]
         self.layout_ = meta.get("layout_epochs", self._layout_epochs())  # saved before the choice was kept
+        self.layout_scale_ = meta.get("layout_scale")  # saved before it was kept: extensions start boxed
         state = dict(state)
         epochs, ids, positions = (state.pop(f"placed.{k}", None) for k in ("epochs", "ids", "positions"))
         self.placed_ = {}  # saved before samples were shown at their layout positions: none placed
