@@ -141,6 +141,9 @@ def test_resume_after_kill_equals_uninterrupted(digits_run, tmp_path):
         np.testing.assert_array_equal(pa, pb)
         ta = (a / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "territory.png").read_bytes()
         assert ta == (b / "visualize" / "timevis" / "epochs" / f"epoch_{e}" / "territory.png").read_bytes()
+    scale = [json.loads((r / "visualize" / "timevis" / "model" / "projector" / "params.json").read_text())["meta"]
+             ["layout_scale"] for r in (a, b)]
+    assert scale[0] == scale[1] > 0  # the layout's units, read back with the layout it resumed from
 
 
 def test_timevis_quality_floors(timevis_store, digits_run):

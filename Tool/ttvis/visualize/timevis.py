@@ -264,8 +264,8 @@ class TimeVis(ParametricProjector):
         path = checkpoint_dir / "layout.npz" if checkpoint_dir is not None else None
         if path is not None and path.is_file():
             with np.load(path) as f:
-                if held is None:
-                    self.layout_scale_ = float(f["scale"])
+                if held is None:  # a checkpoint written before the scale was kept has none
+                    self.layout_scale_ = float(f["scale"]) or None if "scale" in f.files else None
                 return f["positions"]
         if progress:
             progress(0.0, "laying out the epochs")
