@@ -18,8 +18,10 @@ bend it too; "encoder-shown" is the default until training samples were shown at
 the encoder places every sample; "unsettled-200" is the default until samples were settled into their
 predicted class's territory, with 200 steps a pass; "uniform-negatives" is the default until the layout
 drew most negatives from an edge's own epoch: umap-learn's uniform sampling, 200 epochs, each epoch then
-refined alone; the rows that build on it start from the shared spectral start and run this project's
-optimisation, not umap-learn's, whose joint spectral start and sampler are no longer reachable; the
+refined alone, and edge offsets (the rows that build on it start from the shared spectral start and run
+this project's optimisation, not umap-learn's, whose joint spectral start and sampler are no longer
+reachable); "whole-batch" is the default until the encoder stopped learning each edge's offset and the
+decoder learned from half of each batch ("edge-offsets" and "whole-decoder" undo one of these); the
 "layout-100" ablations lay out in 100 epochs with uniform negatives; settling's first form, a hold rather
 than a reach, is no longer reachable).
 
@@ -45,12 +47,16 @@ MNIST = TOOL.parent.parent / "shared" / "data" / "mnist10k.npz"
 ALL = ["timevis", "dvi", "pca", "umap", "aligned-umap", "tsne"]
 BEFORE = {"layout_epochs": 0, "temporal_weight": 1.5, "min_steps_per_pass": 40, "settle_reach": 0}
 # the default until epoch-local negatives: umap-learn's uniform negative sampling, 200 epochs, each epoch refined
-UNIFORM = {"local_negatives": 0, "temporal_weight": 2.5, "layout_epochs": 200, "refine_alpha": 0.01}
+UNIFORM = {"local_negatives": 0, "temporal_weight": 2.5, "layout_epochs": 200, "refine_alpha": 0.01,
+           "offset_weight": 1.0, "decoder_share": 1.0}
 UNSETTLED_200 = {**UNIFORM, "settle_reach": 0, "min_steps_per_pass": 200}  # the default before settling
 ENCODER_SHOWN = {**UNSETTLED_200, "show_layout": False, "refine_alpha": 0.03}  # the default before showing
 LAYOUT_100 = {**UNIFORM, "layout_epochs": 100}
 VARIANTS = {  # TimeVis settings beside its defaults
     "before": BEFORE,
+    "whole-batch": {"offset_weight": 1.0, "decoder_share": 1.0},  # the default before: edge offsets, whole decoder
+    "edge-offsets": {"offset_weight": 1.0},                    # the encoder also learns each edge's offset
+    "whole-decoder": {"decoder_share": 1.0},                   # the decoder learns from every edge of a batch
     "encoder-shown": ENCODER_SHOWN,
     "unsettled-200": UNSETTLED_200,
     "uniform-negatives": UNIFORM,                              # the default before epoch-local negatives

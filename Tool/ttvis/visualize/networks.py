@@ -39,10 +39,12 @@ class VisModel(nn.Module):
     def _with_epoch(self, h, e):
         if self.epoch_embedding is None:
             return h
-        return torch.cat([h, self.mix[e] @ self.epoch_embedding.weight], dim=1)
+        return torch.cat([h, self.mix.index_select(0, e) @ self.epoch_embedding.weight], dim=1)
 
+    # index_select, not x[e]: on CPU advanced indexing of rows costs several times as much, and a
+    # training step takes a dozen such gathers
     def normalise(self, x, e):
-        return (x - self.mean[e]) / self.scale[e, None]
+        return (x - self.mean.index_select(0, e)) / self.scale.index_select(0, e)[:, None]
 
     def encode(self, x, e):
         """x in original units (n, D), e epoch indices (n,) -> (n, 2)."""
@@ -52,4 +54,4 @@ class VisModel(nn.Module):
         return self.decoder(self._with_epoch(z, e))
 
     def decode(self, z, e):
-        return self.decode_normalised(z, e) * self.scale[e, None] + self.mean[e]
+        return self.decode_normalised(z, e) * self.scale.index_select(0, e)[:, None] + self.mean.index_select(0, e)

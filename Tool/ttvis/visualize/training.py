@@ -22,17 +22,21 @@ class EdgeTrainer:
     towards Y (incremental builds keep earlier epochs in place), a batch of them at every step.
     positions (M, 2): a target layout of the nodes (layout.py) that the encoder reproduces with weight
     layout_weight, in place of the UMAP loss (None: the UMAP loss shapes the map): each head where the
-    layout has it, and each edge's offset as in the layout (errors shared by neighbours cost nothing
-    there, so local structure and motion across epochs are kept; on digits NN@15 7.1 -> 7.3 and
-    temporal ranking 0.70 -> 0.75). detach_decoder: the decoder's terms train the decoder only.
+    layout has it and, with weight offset_weight (0: off, which saves encoding every edge's tail), each
+    edge's offset as in the layout, where errors shared by neighbours cost nothing (it mattered while the
+    encoder placed every sample: digits NN@15 7.1 -> 7.3, temporal ranking 0.70 -> 0.75; the layout's
+    own positions are shown now). detach_decoder: the decoder's terms train the decoder only.
     decode_at ("encoder", "layout", "both"): with a layout, where the decoder's terms decode from: the
     encoder's output, the node's layout position (where TimeVis shows it), or both (every other edge).
+    decoder_share: the decoder's terms learn from this share of each batch's heads (they cost most of a
+    step).
     """
 
     def __init__(self, model, X, E, rows, cols, weights, *, a, b, lr, weight_decay, batch_size, pass_size,
                  max_passes, patience, tolerance, negative_rate, reconstruction_weight, prediction_weight,
                  targets=None, heads=None, penalty=None, anchors=None, positions=None, layout_weight=1.0,
-                 detach_decoder=False, decode_at="encoder", seed=0, device="cpu"):
+                 offset_weight=0.0, decoder_share=1.0, detach_decoder=False, decode_at="encoder", seed=0,
+                 device="cpu"):
         self.model = model.to(device)
         self.device = device
         self.X = torch.as_tensor(X, dtype=torch.float32, device=device)
@@ -52,7 +56,8 @@ class EdgeTrainer:
         self.heads = {i: h.to(device).eval().requires_grad_(False) for i, h in heads.items()} if heads else None
         self.penalty = penalty
         self.positions = None if positions is None else torch.as_tensor(positions, dtype=torch.float32, device=device)
-        self.lw, self.detach_decoder, self.decode_at = float(layout_weight), bool(detach_decoder), decode_at
+        self.lw, self.ow, self.decoder_share = float(layout_weight), float(offset_weight), float(decoder_share)
+        self.detach_decoder, self.decode_at = bool(detach_decoder), decode_at
         self.anchors = None
         if anchors is not None:
             ax, ae, ay, aw = anchors
@@ -134,39 +139,47 @@ class EdgeTrainer:
         return total / max(count, 1)
 
     def _loss(self, h, t):
-        m = self.model
-        eh, et = self.E[h], self.E[t]
-        zh = m.encode(self.X[h], eh)
+        m, X, E = self.model, self.X, self.E
+        eh = E.index_select(0, h)
+        xh = X.index_select(0, h)
+        zh = m.encode(xh, eh)
         if self.positions is None:
-            loss = losses.umap_cross_entropy(zh, m.encode(self.X[t], et), self.a, self.b, self.negative_rate,
-                                             generator=self.gen)
+            loss = losses.umap_cross_entropy(zh, m.encode(X.index_select(0, t), E.index_select(0, t)), self.a, self.b,
+                                             self.negative_rate, generator=self.gen)
         else:
-            P = self.positions
-            loss = self.lw * (losses.anchor(zh, P[h]) + losses.anchor(zh - m.encode(self.X[t], et), P[h] - P[t]))
+            ph = self.positions.index_select(0, h)
+            loss = losses.anchor(zh, ph)
+            if self.ow:
+                zt = m.encode(X.index_select(0, t), E.index_select(0, t))
+                loss = loss + self.ow * losses.anchor(zh - zt, ph - self.positions.index_select(0, t))
+            loss = self.lw * loss
         if self.rw or self.pw:
             z = zh.detach() if self.detach_decoder else zh
             if self.positions is not None and self.decode_at != "encoder":
                 shown = torch.ones(len(h), 1, dtype=torch.bool, device=self.device) if self.decode_at == "layout" \
                     else (torch.arange(len(h), device=self.device) % 2 == 1)[:, None]  # "both": every other edge
-                z = torch.where(shown, self.positions[h], z)
-            loss = loss + self._decoder_terms(z, h, eh)
+                z = torch.where(shown, ph, z)
+            n = max(1, math.ceil(self.decoder_share * len(h)))  # edges come in random order: any n are a sample
+            loss = loss + self._decoder_terms(z[:n], xh[:n], h[:n], eh[:n])
         if self.penalty is not None:
             loss = loss + self.penalty(m)
         if self.anchors is not None:
             ax, ae, ay, aw, span = self.anchors
             j = torch.randint(0, len(ax), (len(h),), generator=self.gen).to(self.device)
-            loss = loss + aw * losses.anchor(m.encode(ax[j], ae[j]) / span, ay[j])
+            loss = loss + aw * losses.anchor(m.encode(ax.index_select(0, j), ae.index_select(0, j)) / span,
+                                             ay.index_select(0, j))
         return loss
 
-    def _decoder_terms(self, z, h, eh):
-        """Reconstruction and prediction preservation of nodes h decoded from 2D points z."""
+    def _decoder_terms(self, z, x, h, eh):
+        """Reconstruction and prediction preservation of nodes h (features x) decoded from 2D points z."""
         m, loss = self.model, 0.0
         xhat_n = m.decode_normalised(z, eh)
         if self.rw:
-            loss = loss + self.rw * losses.reconstruction(m.normalise(self.X[h], eh), xhat_n)
+            loss = loss + self.rw * losses.reconstruction(m.normalise(x, eh), xhat_n)
         if self.pw and self.targets is not None:
-            xhat = xhat_n * m.scale[eh, None] + m.mean[eh]
-            loss = loss + self.pw * losses.prediction_preservation(self.logits(xhat, eh), self.targets[h])
+            xhat = xhat_n * m.scale.index_select(0, eh)[:, None] + m.mean.index_select(0, eh)
+            targets = self.targets.index_select(0, h)
+            loss = loss + self.pw * losses.prediction_preservation(self.logits(xhat, eh), targets)
         return loss
 
     def logits(self, x, e):
