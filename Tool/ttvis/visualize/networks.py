@@ -53,5 +53,8 @@ class VisModel(nn.Module):
     def decode_normalised(self, z, e):
         return self.decoder(self._with_epoch(z, e))
 
+    def denormalise(self, x, e):
+        return x * self.scale.index_select(0, e)[:, None] + self.mean.index_select(0, e)
+
     def decode(self, z, e):
-        return self.decode_normalised(z, e) * self.scale.index_select(0, e)[:, None] + self.mean.index_select(0, e)
+        return self.denormalise(self.decode_normalised(z, e), e)

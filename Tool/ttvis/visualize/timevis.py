@@ -4,12 +4,13 @@ temporal edges joining each sample to itself in the next epoch, weighted by how 
 survives. Unlike the original, both halves also see a learned epoch embedding, so each epoch keeps
 its own inverse map while positions stay comparable across epochs.
 
-Training has two stages: UMAP's optimisation first lays the whole graph out in 2D (target_layout.py), then the
-encoder learns to reproduce that layout's positions (and, where it places the samples shown, the offsets
-along the graph's edges) while the decoder learns the inverse with reconstruction and prediction
-preservation (where the layout is shown, from half of each batch, see _light). The
-samples the layout placed are shown where it placed them (placed()) when the decoder agrees (_decodes_alike): the encoder,
-a smooth function, keeps about 80% of the layout's neighbours, the layout itself about umap-learn's.
+Training has two stages: UMAP's optimisation first lays the whole graph out in 2D (target_layout.py),
+then the encoder learns to reproduce that layout's positions (and, where it places the samples shown,
+the offsets along the graph's edges) while the decoder learns the inverse with reconstruction and
+prediction preservation (where the layout is shown, from half of each batch, see _light). The samples
+the layout placed are shown where it placed them (placed()) when the decoder agrees (_decodes_alike):
+the encoder, a smooth function, keeps about 80% of the layout's neighbours, the layout itself about
+umap-learn's.
 Fitting the map through the UMAP loss alone (layout_epochs=0, the published method) keeps about half the
 neighbours umap-learn keeps. The few samples shown in another class's territory then settle
 (settling.py).

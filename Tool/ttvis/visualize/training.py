@@ -144,8 +144,8 @@ class EdgeTrainer:
         xh = X.index_select(0, h)
         zh = m.encode(xh, eh)
         if self.positions is None:
-            loss = losses.umap_cross_entropy(zh, m.encode(X.index_select(0, t), E.index_select(0, t)), self.a, self.b,
-                                             self.negative_rate, generator=self.gen)
+            zt = m.encode(X.index_select(0, t), E.index_select(0, t))
+            loss = losses.umap_cross_entropy(zh, zt, self.a, self.b, self.negative_rate, generator=self.gen)
         else:
             ph = self.positions.index_select(0, h)
             loss = losses.anchor(zh, ph)
@@ -177,9 +177,8 @@ class EdgeTrainer:
         if self.rw:
             loss = loss + self.rw * losses.reconstruction(m.normalise(x, eh), xhat_n)
         if self.pw and self.targets is not None:
-            xhat = xhat_n * m.scale.index_select(0, eh)[:, None] + m.mean.index_select(0, eh)
             targets = self.targets.index_select(0, h)
-            loss = loss + self.pw * losses.prediction_preservation(self.logits(xhat, eh), targets)
+            loss = loss + self.pw * losses.prediction_preservation(self.logits(m.denormalise(xhat_n, eh), eh), targets)
         return loss
 
     def logits(self, x, e):
