@@ -139,19 +139,17 @@ class EdgeTrainer:
         return total / max(count, 1)
 
     def _loss(self, h, t):
-        m, X, E = self.model, self.X, self.E
-        eh = E.index_select(0, h)
-        xh = X.index_select(0, h)
+        m = self.model
+        eh, xh = self.E.index_select(0, h), self.X.index_select(0, h)
         zh = m.encode(xh, eh)
         if self.positions is None:
-            zt = m.encode(X.index_select(0, t), E.index_select(0, t))
-            loss = losses.umap_cross_entropy(zh, zt, self.a, self.b, self.negative_rate, generator=self.gen)
+            loss = losses.umap_cross_entropy(zh, self._encode_rows(t), self.a, self.b, self.negative_rate,
+                                             generator=self.gen)
         else:
             ph = self.positions.index_select(0, h)
             loss = losses.anchor(zh, ph)
             if self.ow:
-                zt = m.encode(X.index_select(0, t), E.index_select(0, t))
-                loss = loss + self.ow * losses.anchor(zh - zt, ph - self.positions.index_select(0, t))
+                loss = loss + self.ow * losses.anchor(zh - self._encode_rows(t), ph - self.positions.index_select(0, t))
             loss = self.lw * loss
         if self.rw or self.pw:
             z = zh.detach() if self.detach_decoder else zh
@@ -169,6 +167,10 @@ class EdgeTrainer:
             loss = loss + aw * losses.anchor(m.encode(ax.index_select(0, j), ae.index_select(0, j)) / span,
                                              ay.index_select(0, j))
         return loss
+
+    def _encode_rows(self, rows):
+        """Encodings of nodes `rows` (the edges' tails)."""
+        return self.model.encode(self.X.index_select(0, rows), self.E.index_select(0, rows))
 
     def _decoder_terms(self, z, x, h, eh):
         """Reconstruction and prediction preservation of nodes h (features x) decoded from 2D points z."""
