@@ -20,10 +20,11 @@ predicted class's territory, with 200 steps a pass; "uniform-negatives" is the d
 drew most negatives from an edge's own epoch: umap-learn's uniform sampling, 200 epochs, each epoch then
 refined alone, and edge offsets (the rows that build on it start from the shared spectral start and run
 this project's optimisation, not umap-learn's, whose joint spectral start and sampler are no longer
-reachable); "whole-batch" is the default until the encoder stopped learning each edge's offset and the
-decoder learned from half of each batch ("edge-offsets" and "whole-decoder" undo one of these); the
-"layout-100" ablations lay out in 100 epochs with uniform negatives; settling's first form, a hold rather
-than a reach, is no longer reachable).
+reachable); "temporal-1.5" is the default until the layout's temporal edges weighed 1.0; "whole-batch" is
+the default until the encoder stopped learning each edge's offset and the decoder learned from half of
+each batch ("edge-offsets" and "whole-decoder" undo one of these); the "layout-100" ablations lay out in
+100 epochs with uniform negatives; settling's first form, a hold rather than a reach, is no longer
+reachable).
 
 Timings: "build" = fit + positions + territories (what a user waits for before browsing); metrics are
 timed apart. The umap-learn baseline is its fastest configuration (parallel, unseeded) on exactly the
@@ -54,7 +55,8 @@ ENCODER_SHOWN = {**UNSETTLED_200, "show_layout": False, "refine_alpha": 0.03}  #
 LAYOUT_100 = {**UNIFORM, "layout_epochs": 100}
 VARIANTS = {  # TimeVis settings beside its defaults
     "before": BEFORE,
-    "whole-batch": {"offset_weight": 1.0, "decoder_share": 1.0},  # the default before: edge offsets, whole decoder
+    "temporal-1.5": {"temporal_weight": 1.5},                  # the default before: layout's temporal edges at 1.5
+    "whole-batch": {"offset_weight": 1.0, "decoder_share": 1.0},  # the default before that: edge offsets, whole decoder
     "edge-offsets": {"offset_weight": 1.0},                    # the encoder also learns each edge's offset
     "whole-decoder": {"decoder_share": 1.0},                   # the decoder learns from every edge of a batch
     "encoder-shown": ENCODER_SHOWN,

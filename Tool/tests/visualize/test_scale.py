@@ -185,6 +185,8 @@ def test_keyframes_are_joined_for_samples_the_epochs_between_lack():
     X = {1: rng.standard_normal((60, 8)), 2: rng.standard_normal((20, 8)), 3: rng.standard_normal((60, 8))}
     tv = TimeVis(n_neighbors=5)
     tv.epochs_, tv.keyframes_ = [1, 2, 3], [1, 3]
+    tv.layout_ = 0
+    tv.temporal_weight_ = tv._temporal_weight(False)  # a landmark build's
     g = tv._build_graph({e: x.astype(np.float32) for e, x in X.items()}, None, None)
     src = g["node_src"]  # (epoch index, row, is boundary) per node
     a, b = src[g["rows"]], src[g["cols"]]

@@ -27,6 +27,8 @@ def moving():
         X[e] = (centres[lab] + noise + 0.1 * rng.normal(size=noise.shape)).astype(np.float32)
     tv = TimeVis(seed=0)
     tv.epochs_, tv.keyframes_, tv.dim_ = [1, 2, 3], [1, 2, 3], 16
+    tv.layout_ = 100
+    tv.temporal_weight_ = tv._temporal_weight(True)  # the layout's own
     g = tv._build_graph(X, None, None)
     return g, _gather_nodes(g["node_src"], tv.epochs_, X, None), X, np.arange(60), tv._ab()
 

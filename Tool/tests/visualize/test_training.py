@@ -70,3 +70,23 @@ def test_timevis_lightens_the_regression_only_where_the_layout_is_shown():
     assert TimeVis()._light(None)["decoder_share"] == 1.0  # no layout: the UMAP loss
     assert TimeVis(offset_weight=0.3, decoder_share=0.25)._light(False) == {"offset_weight": 0.3,
                                                                            "decoder_share": 0.25}
+
+
+@pytest.mark.parametrize("layout_epochs, shown, given, weight", [(100, True, None, 1.0), (100, False, None, 1.5),
+                                                                 (0, True, None, 1.5), (100, True, 0.7, 0.7),
+                                                                 (0, False, 0.7, 0.7)])
+def test_timevis_weighs_temporal_edges_by_what_shapes_the_map(layout_epochs, shown, given, weight):
+    """A sample whose neighbours stay the same from one epoch to the next is joined to itself with the
+    full temporal weight: LAYOUT_TEMPORAL_WEIGHT under a target layout whose positions are shown, the
+    UMAP loss's own otherwise (landmark builds included), and an explicit temporal_weight either way."""
+    from ttvis.visualize.timevis import TimeVis
+
+    X = np.random.default_rng(0).normal(size=(60, D)).astype(np.float32)
+    tv = TimeVis(n_neighbors=5, temporal_weight=given)
+    tv.epochs_ = tv.keyframes_ = [0, 1]
+    tv.layout_ = layout_epochs
+    tv.temporal_weight_ = tv._temporal_weight(shown)
+    g = tv._build_graph({0: X, 1: X}, None, None)
+    across = g["E"][g["rows"]] != g["E"][g["cols"]]
+    assert across.sum() == 2 * len(X)  # each sample to itself, both ways
+    np.testing.assert_allclose(g["weights"][across], weight, rtol=1e-6)

@@ -39,6 +39,15 @@ SHOWN_PPR_LOSS = 0.1  # the layout is shown only if decoding it keeps the head's
                      # often as decoding the encoder's positions, over the graph's samples (digits, 20 epochs:
                      # 0.924 against 0.950; 100 epochs in one layout, which the encoder no longer follows:
                      # 0.73 against 0.98, and PPR 0.69 at the last epoch had it been shown)
+LAYOUT_TEMPORAL_WEIGHT = 1.0  # temporal edges in a target layout, as heavy as the heaviest spatial ones. The
+                     # built map's temporal ranking, MNIST 10k seeds 0-2: 0.809 / 0.807 / 0.812 against 0.799 /
+                     # 0.802 / 0.797 at 1.5 (NN@15 5.30 against 5.34); digits 0.854 against 0.835. Edges are
+                     # sampled in proportion to the heaviest, so the layout takes 40% longer (MNIST 13 s against
+                     # 9 s), and that is not what helps: 1.5 with 150 layout epochs gives 0.800. At 2.5, chains
+                     # of copies pulled too hard collapse (the layout's own ranking 0.804 against 0.820 at 1.5)
+UMAP_LOSS_TEMPORAL_WEIGHT = 1.5  # temporal edges where the encoder places what is shown: the UMAP loss
+                     # (layout_epochs 0), and landmark builds, whose layout holds a sample of each epoch
+                     # (synthetic 10k x 20: the built map's temporal ranking 0.781 against 0.747 at 1.0)
 
 
 @register
@@ -54,9 +63,8 @@ class TimeVis(ParametricProjector):
                 "min_steps_per_pass": 100,  # regressing onto a layout wants more steps than the UMAP loss
                                             # (digits: 200 gave NN@15 8.02 against 7.99, for 4-8 s more)
                 "epoch_dim": 8,            # size of the learned epoch embedding (0: plain TimeVis)
-                "temporal_weight": 1.5,    # weight of temporal edges relative to spatial ones (MNIST 10k, the
-                                           # layout's temporal ranking 0.820 against 0.804 at 2.5: chains of
-                                           # copies pulled too hard collapse, and time is lost in the noise)
+                "temporal_weight": None,   # weight of temporal edges relative to spatial ones (None: see
+                                           # _temporal_weight)
                 "subset": False,           # k-center greedy subset of each epoch's samples in the graph
                 "keyframes": 20,           # at most this many epochs are trained on (0: all)
                 "layout_epochs": None,     # optimisation epochs of the target layout (0: no layout,
@@ -93,7 +101,8 @@ class TimeVis(ParametricProjector):
     def _validate_params(self):
         super()._validate_params()
         self._check_int("epoch_dim", 0, 256)
-        self._check_float("temporal_weight", 0.0)
+        if self.temporal_weight is not None:
+            self._check_float("temporal_weight", 0.0)
         if not isinstance(self.subset, bool):
             raise ValueError(f"subset must be true or false, got {self.subset!r}")
         self._check_int("keyframes", 0)
@@ -136,7 +145,7 @@ class TimeVis(ParametricProjector):
             node_src.append(np.stack([np.full(n_nodes, i), np.concatenate([keep, np.arange(n_nodes - len(keep))]),
                                       (ids < 0).astype(np.int64)], 1))
             cur = {"offset": offset, "keep": keep, "knn": np.where(sknn >= 0, keep[np.maximum(sknn, 0)], -1)}
-            if prev is not None and self.temporal_weight > 0:
+            if prev is not None and self.temporal_weight_ > 0:
                 r2, c2, w2 = self._temporal_edges(prev, cur)
                 if key is not None and key is not prev and e in self.keyframes_:  # keyframe to keyframe, for
                     r3, c3, w3 = self._temporal_edges(key, cur, skip=prev["keep"])  # samples the epochs between lack
@@ -162,7 +171,7 @@ class TimeVis(ParametricProjector):
         if len(common) == 0:
             return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
         overlap = G.neighbourhood_overlap(prev["knn"][ip], cur["knn"][ic])
-        w = (self.temporal_weight * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
+        w = (self.temporal_weight_ * np.clip(overlap, 0.05, 1.0)).astype(np.float32)
         return (prev["offset"] + ip).astype(np.int64), (cur["offset"] + ic).astype(np.int64), w
 
     def _fit(self, X, *, heads, boundary, checkpoint_dir, progress, stats=None, keyframes=None, pass_nodes=0,
@@ -174,6 +183,7 @@ class TimeVis(ParametricProjector):
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
         self.layout_, self.layout_scale_ = self._layout_epochs(), None
+        self.temporal_weight_ = self._temporal_weight(bool(ids) and self.show_layout)
         self._set_mix()
         self.placed_ = {}
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, pass_nodes=pass_nodes, ids=ids)
@@ -187,6 +197,14 @@ class TimeVis(ParametricProjector):
         if self.layout_epochs is not None:
             return self.layout_epochs
         return LAYOUT_EPOCHS if set(self.epochs_) <= set(self.keyframes_) else 0
+
+    def _temporal_weight(self, shown):
+        """The temporal edges' weight for a fit (shown: whether its target layout's positions may be shown):
+        LAYOUT_TEMPORAL_WEIGHT where they are, UMAP_LOSS_TEMPORAL_WEIGHT otherwise (the UMAP loss, and
+        landmark builds, whose encoder places every sample); an explicit temporal_weight wins."""
+        if self.temporal_weight is not None:
+            return float(self.temporal_weight)
+        return LAYOUT_TEMPORAL_WEIGHT if self.layout_ and shown else UMAP_LOSS_TEMPORAL_WEIGHT
 
     def fit_more(self, X, *, heads, keyframes, boundary=None, anchors=None, checkpoint_dir=None, progress=None,
                  ids=None):
@@ -374,13 +392,15 @@ class TimeVis(ParametricProjector):
                                                                     or [np.empty((0, 2))]), dtype=torch.float32)}
         return {**self.model_.state_dict(), **shown}, {"history": self.history_, "graph_size": self.graph_size_,
                                                        "keyframes": self.keyframes_, "layout_epochs": self.layout_,
-                                                       "layout_scale": self.layout_scale_}
+                                                       "layout_scale": self.layout_scale_,
+                                                       "temporal_weight": self.temporal_weight_}
 
     def _load_state(self, state, meta):
         self.model_ = VisModel(self.dim_, self.hidden, n_epochs=len(self.epochs_), epoch_dim=self.epoch_dim)
         self.keyframes_ = [int(e) for e in meta.get("keyframes", self.epochs_)]
         self.layout_ = meta.get("layout_epochs", self._layout_epochs())  # saved before the choice was kept
         self.layout_scale_ = meta.get("layout_scale")  # saved before it was kept: extensions start boxed
+        self.temporal_weight_ = meta.get("temporal_weight", self._temporal_weight(False))  # saved before: 1.5
         state = dict(state)
         epochs, ids, positions = (state.pop(f"placed.{k}", None) for k in ("epochs", "ids", "positions"))
         self.placed_ = {}  # saved before samples were shown at their layout positions: none placed
