@@ -183,7 +183,7 @@ class TimeVis(ParametricProjector):
         self.model_ = self._new_model(len(self.epochs_), self.epoch_dim, [s[0] for s in stats], [s[1] for s in stats])
         self.keyframes_ = sorted(keyframes) if keyframes else list(self.epochs_)
         self.layout_, self.layout_scale_ = self._layout_epochs(), None
-        self.temporal_weight_ = self._temporal_weight(bool(ids) and self.show_layout)
+        self.temporal_weight_ = self._temporal_weight(self._may_show(ids))
         self._set_mix()
         self.placed_ = {}
         self.history_ = self._train(X, heads, boundary, checkpoint_dir, progress, pass_nodes=pass_nodes, ids=ids)
@@ -197,6 +197,11 @@ class TimeVis(ParametricProjector):
         if self.layout_epochs is not None:
             return self.layout_epochs
         return LAYOUT_EPOCHS if set(self.epochs_) <= set(self.keyframes_) else 0
+
+    def _may_show(self, ids):
+        """Whether a fit's layout positions may be shown: it names its samples (ids) and show_layout is
+        set; the decoder must still agree (_decodes_alike)."""
+        return bool(ids) and self.show_layout
 
     def _temporal_weight(self, shown):
         """The temporal edges' weight for a fit (shown: whether its target layout's positions may be shown):
@@ -234,7 +239,7 @@ class TimeVis(ParametricProjector):
         nodes = _gather_nodes(g["node_src"], self.epochs_, X, boundary)
         graph_seconds = round(time.perf_counter() - started, 3)
         started = time.perf_counter()
-        shown = bool(ids) and self.show_layout  # the layout may be shown (if the decoder agrees, below)
+        shown = self._may_show(ids)
         positions = self._layouts(g, nodes, checkpoint_dir, progress, held=held)
         layout_seconds = round(time.perf_counter() - started, 3)
         if anchors is not None:
